@@ -1,0 +1,71 @@
+"""occ entry point: settings → storage → integrations → transport.
+
+    python app.py                  # Socket Mode, HTTP or console, from the environment
+    python app.py console|http|socket
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+from sqlalchemy.engine import make_url
+
+from chatops.logs import setup_logging
+from chatops.settings import ConfigError, Transport, load_settings
+
+TRANSPORTS: tuple[Transport, ...] = ("console", "http", "socket")
+log = logging.getLogger("occ")
+
+
+def _fail(message: str) -> int:
+    print(f"occ: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1 or (args and args[0] not in TRANSPORTS):
+        return _fail(f"usage: python app.py [{'|'.join(TRANSPORTS)}]")
+    try:
+        settings = load_settings()
+        transport: Transport = args[0] if args else settings.choose_transport()  # type: ignore[assignment]
+        settings.check_transport(transport)
+    except ConfigError as exc:
+        return _fail(str(exc))
+
+    redactor = setup_logging("WARNING" if transport == "console" else None, settings.secret_values())
+
+    from chatops.services import build_services
+
+    try:
+        services = build_services(settings)
+    except Exception as exc:  # noqa: BLE001 - one readable line, no traceback, no password
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        return _fail(redactor.redact(f"cannot open the database {shown}: {type(exc).__name__}: {exc}".splitlines()[0]))
+
+    try:
+        if transport == "console":
+            from chatops.transports import console
+
+            console.serve(services)
+        else:
+            from chatops.slack_app import build_bolt_app
+
+            app, _ = build_bolt_app(services, verify_requests=transport == "http")
+            if transport == "http":
+                from chatops.transports import http
+
+                http.serve(app, services)
+            else:
+                from chatops.transports import socket
+
+                socket.serve(app, services)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The health view (CONTRACT.md §3): name, state word, latency, error in plain words, SLA breaches."""
+from __future__ import annotations
+
+from typing import Any
+
+from chatops.health.model import HealthReport, IntegrationHealth, State
+
+from .text import context, divider, escape, header, message, section
+
+EMOJI = {State.OK: ":large_green_circle:", State.DEGRADED: ":large_yellow_circle:",
+         State.DOWN: ":red_circle:", State.MOCK: ":white_circle:"}
+
+
+def latency_text(ms: float | None) -> str:
+    if ms is None:
+        return "no latency"
+    return f"{ms:,.0f} ms" if ms >= 1 else "<1 ms"
+
+
+def integration_line(item: IntegrationHealth) -> str:
+    """`*Shopify* — OK · 120 ms`, in mrkdwn, every integration-supplied part escaped."""
+    parts = [f"{EMOJI[item.state]} *{escape(item.name)}* — *{item.state.value}*"]
+    if item.state != State.MOCK:
+        parts.append(latency_text(item.latency_ms))
+    return " · ".join(parts)
+
+
+def integration_details(item: IntegrationHealth, sla_minutes: int) -> list[str]:
+    lines: list[str] = []
+    if item.error:
+        lines.append(f"Last error: {escape(item.error, 400)}")
+    if item.note:
+        lines.append(escape(item.note, 200).capitalize())
+    if item.breaching is not None:
+        sample = " (sample data)" if item.state == State.MOCK else ""
+        open_part = f" of {item.open_conversations} open" if item.open_conversations is not None else ""
+        noun = "conversation" if item.breaching == 1 else "conversations"
+        lines.append(f"{item.breaching} {noun}{open_part} breaching the {sla_minutes}-min SLA{sample}")
+    return lines
+
+
+def summary_text(report: HealthReport) -> str:
+    return "Integration health: " + ", ".join(f"{escape(i.name)} {i.state.value}" for i in report.items)
+
+
+def health_blocks(report: HealthReport) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    for item in report.items:
+        details = integration_details(item, report.sla_minutes)
+        text = integration_line(item) + ("\n" + "\n".join(details) if details else "")
+        blocks.append(section(text))
+    checked = report.checked_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    blocks.append(context(f"Checked {checked} · probe timeout {report.timeout_s:g} s"))
+    return blocks
+
+
+def health_message(report: HealthReport) -> dict[str, Any]:
+    blocks = [header("Integration health"), *health_blocks(report)]
+    return message(summary_text(report), blocks, response_type="ephemeral")
+
+
+def checking_message(names: list[str]) -> dict[str, Any]:
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else "".join(names)
+    return message(f"Checking {escape(listed)}…", response_type="ephemeral")
+
+
+__all__ = ["health_message", "health_blocks", "checking_message", "summary_text", "divider"]

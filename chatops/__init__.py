@@ -1,0 +1,1 @@
+"""occ: Slack chat-ops for the Operator Control Center's support and reliability people."""

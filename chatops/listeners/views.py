@@ -1,0 +1,41 @@
+"""Modal submissions: validate and store before the acknowledgement, then the follow-up work."""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App
+
+from chatops.commands import Ctx
+from chatops.messenger import Messenger
+from chatops.services import Services
+from chatops.views import ViewHandler, submission_from_payload
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services, messenger: Messenger) -> None:
+    ctx = Ctx(services=services, messenger=messenger)
+    for handler in services.views.all():
+        app.view(handler.callback_id)(_listener(handler, ctx))
+
+
+def _listener(handler: ViewHandler, ctx: Ctx):  # noqa: ANN202 - a Bolt listener
+    def on_submit(ack: Ack, body: dict) -> None:
+        try:
+            result = handler.submit(submission_from_payload(body), ctx)
+        except Exception:  # noqa: BLE001 - the modal stays open with a readable error
+            log.exception("view %s could not be submitted", handler.callback_id)
+            ack(response_action="errors", errors={"_": "Could not save; please try again."})
+            return
+        if result.errors:
+            ack(response_action="errors", errors=result.errors)
+            return
+        ack()
+        if result.after is not None:
+            try:
+                result.after()
+            except Exception:  # noqa: BLE001
+                log.exception("follow-up of %s failed", handler.callback_id)
+
+    on_submit.__name__ = f"view_{handler.callback_id}"
+    return on_submit

@@ -1,0 +1,90 @@
+"""How replies leave the bot. Handlers talk to a Messenger; Slack and the console implement it.
+
+SlackMessenger sends every Web API call to SLACK_API_URL through one WebClient that retries 429s
+after `Retry-After`; replies to a command go to its `response_url`, with the same retry rule."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 5
+
+
+class ReplyTarget(Protocol):
+    user_id: str
+    channel_id: str | None
+    response_url: str | None
+
+
+class Messenger(Protocol):
+    def respond(self, target: ReplyTarget, message: dict[str, Any]) -> None: ...
+
+    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None) -> str | None: ...
+
+    def update(self, channel: str, ts: str, message: dict[str, Any]) -> None: ...
+
+    def open_modal(self, trigger_id: str | None, view: dict[str, Any]) -> str | None: ...
+
+    def update_modal(self, view_id: str, view: dict[str, Any], *, view_hash: str | None = None) -> None: ...
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
+
+
+def retry_handlers() -> list:
+    return [ConnectionErrorRetryHandler(max_retry_count=1), RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+
+
+def make_web_client(api_url: str, token: str | None, timeout_s: float = 10) -> WebClient:
+    return WebClient(token=token, base_url=api_url, timeout=int(max(1, timeout_s)), retry_handlers=retry_handlers())
+
+
+class SlackDeliveryError(Exception):
+    """A reply that Slack did not accept (after the retries)."""
+
+
+class SlackMessenger:
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def respond(self, target: ReplyTarget, message: dict[str, Any]) -> None:
+        if target.response_url:
+            hook = WebhookClient(target.response_url, timeout=10, retry_handlers=retry_handlers())
+            response = hook.send_dict(message)
+            if response.status_code >= 400:
+                # never log the response_url: it is a bearer secret for 30 minutes
+                raise SlackDeliveryError(f"response_url answered HTTP {response.status_code}")
+            return
+        if target.channel_id:
+            self.client.chat_postEphemeral(channel=target.channel_id, user=target.user_id, **_msg(message))
+            return
+        self.client.chat_postMessage(channel=target.user_id, **_msg(message))
+
+    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None) -> str | None:
+        response = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **_msg(message))
+        return response.get("ts")
+
+    def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
+        self.client.chat_update(channel=channel, ts=ts, **_msg(message))
+
+    def open_modal(self, trigger_id: str | None, view: dict[str, Any]) -> str | None:
+        if not trigger_id:
+            raise SlackDeliveryError("no trigger_id to open a modal with")
+        response = self.client.views_open(trigger_id=trigger_id, view=view)
+        return (response.get("view") or {}).get("id")
+
+    def update_modal(self, view_id: str, view: dict[str, Any], *, view_hash: str | None = None) -> None:
+        self.client.views_update(view_id=view_id, view=view, hash=view_hash)
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        self.client.views_publish(user_id=user_id, view=view)
+
+
+def _msg(message: dict[str, Any]) -> dict[str, Any]:
+    """Web API arguments from a message payload (response_url-only keys dropped)."""
+    return {k: v for k, v in message.items() if k in ("text", "blocks", "attachments", "unfurl_links", "metadata")}

@@ -1,0 +1,150 @@
+"""The environment of CONTRACT.md §2 as one pydantic-settings class.
+
+Secrets are `SecretStr`, so they never show up in a repr, a log line or an error.
+`ConfigError` carries a one-line message that names the variable and never its value.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Transport = Literal["console", "http", "socket"]
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported as one line naming the variable (exit code 2)."""
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=0, le=65535)
+    http_threads: int = Field(default=16, ge=2, le=256, validation_alias="OCC_HTTP_THREADS")
+
+    database_url: str = "sqlite:///./occ.db"
+    dashboard_use_mock: bool = False
+
+    chatwoot_base_url: str | None = None
+    chatwoot_api_token: SecretStr | None = None
+    chatwoot_account_id: str | None = None
+    chatwoot_sla_minutes: int = Field(default=30, ge=1)
+
+    shopify_shop_domain: str | None = None
+    shopify_admin_token: SecretStr | None = None
+    shopify_base_url: str | None = None
+    shopify_api_version: str = "2025-10"
+
+    ga_property_id: str | None = None
+    google_application_credentials: Path | None = None
+    ga_access_token: SecretStr | None = None
+    ga_base_url: str = "https://analyticsdata.googleapis.com"
+
+    linear_api_key: SecretStr | None = None
+    linear_team_id: str | None = None
+    linear_api_url: str = "https://api.linear.app/graphql"
+
+    occ_alerts_channel: str | None = None
+    occ_incidents_channel: str | None = None
+    occ_support_channel: str | None = None
+    occ_managers: str | None = None
+    occ_health_interval_s: float = Field(default=60, gt=0)
+    occ_probe_timeout_s: float = Field(default=5, gt=0, le=60)
+
+    # DOMAIN.md thresholds: "degraded" latency per integration, in milliseconds.
+    occ_chatwoot_slow_ms: float = Field(default=1000, gt=0)
+    occ_shopify_slow_ms: float = Field(default=2000, gt=0)
+    occ_ga_slow_ms: float = Field(default=2000, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, data: object) -> object:
+        # `FOO=` in a .env or the environment means "not set": fall back to the default.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if _blank_to_none(v) is not None}
+        return data
+
+    # --- derived views -------------------------------------------------------------------
+    @property
+    def managers(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in (self.occ_managers or "").split(",") if u.strip())
+
+    @property
+    def api_url(self) -> str:
+        return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
+
+    def secret_values(self) -> list[str]:
+        """Every secret's value, for the log redaction filter."""
+        secrets = [
+            self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
+            self.chatwoot_api_token, self.shopify_admin_token, self.ga_access_token,
+            self.linear_api_key,
+        ]
+        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+
+    # --- transport selection and validation ----------------------------------------------
+    def choose_transport(self) -> Transport:
+        if self.slack_app_token:
+            return "socket"
+        if self.slack_bot_token and self.slack_signing_secret:
+            return "http"
+        if self.slack_bot_token or self.slack_signing_secret:
+            # Half a Slack setup is a mistake, not a request for the console.
+            missing = "SLACK_SIGNING_SECRET" if self.slack_bot_token else "SLACK_BOT_TOKEN"
+            raise ConfigError(f"{missing} is not set (HTTP mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
+        return "console"
+
+    def check_transport(self, transport: Transport) -> None:
+        if transport == "http":
+            for name, value in (("SLACK_BOT_TOKEN", self.slack_bot_token),
+                                ("SLACK_SIGNING_SECRET", self.slack_signing_secret)):
+                if not value:
+                    raise ConfigError(f"{name} is not set (HTTP mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
+        elif transport == "socket":
+            for name, value in (("SLACK_BOT_TOKEN", self.slack_bot_token), ("SLACK_APP_TOKEN", self.slack_app_token)):
+                if not value:
+                    raise ConfigError(f"{name} is not set (Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)")
+        self.check_integrations()
+
+    def check_integrations(self) -> None:
+        """An integration whose secret is set but whose companions are missing is a mistake."""
+        if self.dashboard_use_mock:
+            return
+        if self.chatwoot_api_token:
+            for name, value in (("CHATWOOT_BASE_URL", self.chatwoot_base_url),
+                                ("CHATWOOT_ACCOUNT_ID", self.chatwoot_account_id)):
+                if not value:
+                    raise ConfigError(f"{name} is not set (CHATWOOT_API_TOKEN is set)")
+        if self.shopify_admin_token and not (self.shopify_shop_domain or self.shopify_base_url):
+            raise ConfigError("SHOPIFY_SHOP_DOMAIN is not set (SHOPIFY_ADMIN_TOKEN is set)")
+        if (self.ga_access_token or self.google_application_credentials) and not self.ga_property_id:
+            raise ConfigError("GA_PROPERTY_ID is not set (GA credentials are set)")
+        if self.google_application_credentials and not self.ga_access_token:
+            if not self.google_application_credentials.is_file():
+                raise ConfigError("GOOGLE_APPLICATION_CREDENTIALS does not name a readable file")
+        if self.linear_api_key and not self.linear_team_id:
+            raise ConfigError("LINEAR_TEAM_ID is not set (LINEAR_API_KEY is set)")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (and .env); a bad value becomes a one-line ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]).upper() if err.get("loc") else "configuration"
+        raise ConfigError(f"{name} is invalid: {err['msg']}") from None

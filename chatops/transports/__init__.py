@@ -1,0 +1,1 @@
+"""Transports: HTTP (waitress), Socket Mode, and the console — the same handlers behind each."""

@@ -1,0 +1,176 @@
+"""Console transport: one command per line on stdin, replies printed as text, modal fields asked in
+turn. The same subcommands, views and services as Slack; only the Messenger differs."""
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+from typing import Any, Callable, Iterator, TextIO
+
+from blocks.render import render_message, text_of
+from chatops.commands import Ctx, Invocation, parse_console_line
+from chatops.services import Services, answer_command
+from chatops.views import ViewSubmission
+
+log = logging.getLogger(__name__)
+
+CONSOLE_USER = "console"
+Ask = Callable[[str], "str | None"]
+
+
+class ConsoleMessenger:
+    def __init__(self, services: Services, out: TextIO, ask: Ask):
+        self.services = services
+        self.out = out
+        self.ask = ask
+        self._ts = 0
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def respond(self, target: Any, message: dict[str, Any]) -> None:
+        self.say(render_message(message))
+
+    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None) -> str | None:
+        self._ts += 1
+        where = f"#{channel}" + (" (thread)" if thread_ts else "")
+        self.say(f"[posted to {where}]\n{render_message(message)}")
+        return f"{self._ts}.000000"
+
+    def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
+        self.say(f"[updated in #{channel}]\n{render_message(message)}")
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        self.say(render_message(view))
+
+    def update_modal(self, view_id: str, view: dict[str, Any], *, view_hash: str | None = None) -> None:
+        self.say(render_message(view))
+
+    def open_modal(self, trigger_id: str | None, view: dict[str, Any]) -> str | None:
+        """Ask each input of the modal in turn, submit it, re-ask the fields it rejects."""
+        handler = self.services.views.get(str(view.get("callback_id") or ""))
+        title = text_of(view.get("title"))
+        self.say(f"── {title} ── (blank skips an optional field)")
+        inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
+        values: dict[str, Any] = {}
+        pending = inputs
+        while pending:
+            for block in pending:
+                answer = self._ask_input(block)
+                if answer is _EOF:
+                    self.say("(cancelled)")
+                    return None
+                values[str(block.get("block_id"))] = answer
+            if handler is None:
+                return None
+            sub = ViewSubmission(callback_id=handler.callback_id, user_id=CONSOLE_USER, values=dict(values),
+                                 private_metadata=str(view.get("private_metadata") or ""),
+                                 user_name=getpass.getuser())
+            result = handler.submit(sub, Ctx(self.services, self))
+            if result.errors:
+                for block_id, error in result.errors.items():
+                    self.say(f"! {error}")
+                pending = [b for b in inputs if b.get("block_id") in result.errors] or inputs
+                continue
+            if result.after is not None:
+                result.after()
+            pending = []
+        return "console-view"
+
+    def _ask_input(self, block: dict[str, Any]) -> Any:
+        label = text_of(block.get("label"))
+        optional = bool(block.get("optional"))
+        el = block.get("element") or {}
+        kind = el.get("type")
+        options = el.get("options") or []
+        suffix = " (optional)" if optional else ""
+        while True:
+            if options:
+                self.say(f"{label}{suffix}:")
+                for n, option in enumerate(options, 1):
+                    self.say(f"  {n}. {text_of(option.get('text'))}")
+            answer = self.ask(f"{label}{suffix}> " if not options else "choose> ")
+            if answer is None:
+                return _EOF
+            answer = answer.strip()
+            if not answer:
+                if optional or kind not in _CHOICE_KINDS:
+                    return [] if kind in _MULTI_KINDS else (None if kind in _CHOICE_KINDS else "")
+                self.say("  (required)")
+                continue
+            if not options:
+                initial = el.get("initial_value")
+                return answer if answer != "." else (initial or "")
+            picked = _pick(options, answer, multi=kind in _MULTI_KINDS)
+            if picked is not None:
+                return picked
+            self.say("  (pick a number or a value from the list)")
+
+
+_EOF = object()
+_CHOICE_KINDS = {"static_select", "radio_buttons", "checkboxes", "multi_static_select"}
+_MULTI_KINDS = {"checkboxes", "multi_static_select", "multi_users_select"}
+
+
+def _pick(options: list[dict[str, Any]], answer: str, *, multi: bool) -> Any:
+    chosen = []
+    for part in (answer.replace(",", " ").split() if multi else [answer]):
+        match = None
+        if part.isdigit() and 1 <= int(part) <= len(options):
+            match = options[int(part) - 1]
+        else:
+            match = next((o for o in options if part.lower() in (str(o.get("value")).lower(),
+                                                                  text_of(o.get("text")).lower())), None)
+        if match is None:
+            return None
+        chosen.append(match.get("value"))
+    return chosen if multi else chosen[0]
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    for line in stream:
+        yield line.rstrip("\n")
+
+
+def serve(services: Services, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    lines = _lines(stdin)
+    interactive = stdin.isatty()
+
+    def ask(prompt: str) -> str | None:
+        if interactive:
+            print(prompt, end="", file=out, flush=True)
+        try:
+            return next(lines)
+        except StopIteration:
+            return None
+
+    messenger = ConsoleMessenger(services, out, ask)
+    ctx = Ctx(services, messenger)
+    messenger.say("occ console — type `help` for the commands, Ctrl-D to leave.")
+    while True:
+        line = ask("occ> ")
+        if line is None:
+            break
+        text = parse_console_line(line)
+        if text is None:
+            continue
+        if text.lower() in ("quit", "exit"):
+            break
+        if not interactive:
+            messenger.say(f"occ> {line.strip()}")
+        run_line(text, services, ctx)
+
+
+def run_line(text: str, services: Services, ctx: Ctx) -> None:
+    inv = Invocation(user_id=CONSOLE_USER, user_name=getpass.getuser(), channel_id=None, text=text)
+    command, inv, reply = answer_command(services, inv)
+    if reply:
+        ctx.messenger.respond(inv, reply)
+    if command is not None and command.run is not None:
+        try:
+            command.run(inv, ctx)
+        except Exception as exc:  # noqa: BLE001 - the console keeps going
+            log.exception("%s failed", command.name)
+            ctx.messenger.respond(inv, {"text": f"Error: {type(exc).__name__}; see the log."})

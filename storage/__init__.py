@@ -1,0 +1,1 @@
+"""Storage: engine set-up, SQLModel tables, repositories and Alembic migrations."""

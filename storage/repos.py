@@ -1,0 +1,44 @@
+"""Repositories: small functions over a session, one concern each."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from .models import ProbeResult, SlackEvent
+
+
+def add_probe_results(session: Session, rows: list[ProbeResult]) -> None:
+    session.add_all(rows)
+
+
+def latest_probe_results(session: Session) -> list[ProbeResult]:
+    """The newest stored result of each integration."""
+    newest = (
+        select(ProbeResult.integration, func.max(ProbeResult.id).label("id"))
+        .group_by(ProbeResult.integration)
+        .subquery()
+    )
+    rows = session.exec(select(ProbeResult).join(newest, ProbeResult.id == newest.c.id)).all()
+    return list(rows)
+
+
+def recent_probe_results(session: Session, integration: str, limit: int = 20) -> list[ProbeResult]:
+    rows = session.exec(
+        select(ProbeResult).where(ProbeResult.integration == integration)
+        .order_by(ProbeResult.id.desc()).limit(limit)  # type: ignore[union-attr]
+    ).all()
+    return list(rows)
+
+
+def claim_event(session: Session, event_id: str, event_type: str) -> bool:
+    """Record an Events API delivery; False when that event_id was handled already."""
+    try:
+        with session.begin_nested():
+            session.add(SlackEvent(event_id=event_id, event_type=event_type, received_at=datetime.now(timezone.utc)))
+            session.flush()
+        return True
+    except IntegrityError:
+        return False

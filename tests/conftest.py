@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from tests.fakes import Call, FakeServer, FakeSlack, sign
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("OCC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN.replace("+psycopg", ""), connect_timeout=2):
+            return None
+    except Exception as exc:  # noqa: BLE001
+        return f"PostgreSQL at {PG_ADMIN} is not reachable ({type(exc).__name__}); storage tests run on SQLite only"
+
+
+PG_SKIP_REASON = _pg_available()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    if PG_SKIP_REASON:
+        pytest.skip(PG_SKIP_REASON)
+    import psycopg
+
+    name = f"occ_test_{uuid.uuid4().hex[:12]}"
+    admin = PG_ADMIN.replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/occ.db"
+    return request.getfixturevalue("pg_url")
+
+
+@dataclass
+class Behaviour:
+    """How a fake integration answers: status code, delay, and body."""
+
+    status: int = 200
+    delay_s: float = 0.0
+    body: Any = None
+
+
+@dataclass
+class FakeIntegrations:
+    chatwoot: FakeServer
+    shopify: FakeServer
+    ga: FakeServer
+    behaviour: dict[str, Behaviour] = field(default_factory=dict)
+    conversations: list[dict] = field(default_factory=list)
+
+
+def _integration_route(name: str, fakes_ref: list) -> Any:
+    def route(call: Call) -> tuple[int, Any, dict]:
+        fakes: FakeIntegrations = fakes_ref[0]
+        b = fakes.behaviour.get(name, Behaviour())
+        if b.delay_s:
+            time.sleep(b.delay_s)
+        if b.status != 200:
+            return b.status, b.body if b.body is not None else {"error": "boom"}, {}
+        if b.body is not None:
+            return 200, b.body, {}
+        if name == "chatwoot":
+            if call.path.endswith("/profile"):
+                return 200, {"id": 1, "name": "occ-bot"}, {}
+            if call.path.endswith("/conversations"):
+                page = int((call.query.get("page") or ["1"])[0])
+                status = (call.query.get("status") or ["open"])[0]
+                items = [c for c in fakes.conversations if c.get("status", "open") == status] if page == 1 else []
+                return 200, {"data": {"meta": {"all_count": len(items)}, "payload": items}}, {}
+        if name == "shopify" and call.path.endswith("/shop.json"):
+            return 200, {"shop": {"name": "Hot Rodan"}}, {}
+        if name == "ga" and call.path.endswith(":runReport"):
+            return 200, {"rows": [{"metricValues": [{"value": "42"}]}], "rowCount": 1}, {}
+        return 404, {"error": "not found"}, {}
+
+    return route
+
+
+@pytest.fixture
+def integrations() -> Iterator[FakeIntegrations]:
+    ref: list = []
+    fakes = FakeIntegrations(
+        chatwoot=FakeServer(_integration_route("chatwoot", ref)),
+        shopify=FakeServer(_integration_route("shopify", ref)),
+        ga=FakeServer(_integration_route("ga", ref)),
+    )
+    ref.append(fakes)
+    yield fakes
+    for server in (fakes.chatwoot, fakes.shopify, fakes.ga):
+        server.close()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack()
+    yield fake
+    fake.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-0000-test-token"
+
+
+def integration_env(fakes: FakeIntegrations) -> dict[str, str]:
+    return {
+        "CHATWOOT_BASE_URL": fakes.chatwoot.url, "CHATWOOT_API_TOKEN": "cw-secret-token",
+        "CHATWOOT_ACCOUNT_ID": "7",
+        "SHOPIFY_SHOP_DOMAIN": "hot-rodan.myshopify.com", "SHOPIFY_BASE_URL": fakes.shopify.url,
+        "SHOPIFY_ADMIN_TOKEN": "shopify-secret-token",
+        "GA_PROPERTY_ID": "123456", "GA_BASE_URL": fakes.ga.url, "GA_ACCESS_TOKEN": "ga-secret-token",
+    }
+
+
+@dataclass
+class Bot:
+    url: str
+    proc: subprocess.Popen
+    log_path: Path
+
+    def post(self, body: str, *, content_type: str = "application/x-www-form-urlencoded",
+             headers: dict[str, str] | None = None, timestamp: int | None = None) -> httpx.Response:
+        signed = sign(SECRET, body, timestamp)
+        return httpx.post(f"{self.url}/slack/events", content=body.encode(),
+                          headers={"Content-Type": content_type, **signed, **(headers or {})}, timeout=10)
+
+    def command(self, text: str, response_url: str, **extra: str) -> httpx.Response:
+        form = {"command": "/occ", "text": text, "user_id": "U123", "user_name": "dana",
+                "channel_id": "C123", "team_id": "T1", "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+                "response_url": response_url, **extra}
+        return self.post(urlencode(form))
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_bot(tmp_path: Path, env: dict[str, str], transport: str = "http") -> Bot:
+    port = free_port()
+    log_path = tmp_path / f"bot-{port}.log"
+    full_env = {
+        "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
+        "PORT": str(port), "HOST": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/occ.db", "OCC_PROBE_TIMEOUT_S": "2",
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, **env,
+    }
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), transport], cwd=tmp_path, env=full_env,
+                            stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"bot exited {proc.returncode}: {log_path.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return Bot(url, proc, log_path)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"bot did not start: {log_path.read_text()}")
+
+
+@pytest.fixture
+def bot_factory(tmp_path: Path) -> Iterator[Any]:
+    bots: list[Bot] = []
+
+    def make(env: dict[str, str], transport: str = "http") -> Bot:
+        bot = start_bot(tmp_path, env, transport)
+        bots.append(bot)
+        return bot
+
+    yield make
+    for bot in bots:
+        if bot.proc.poll() is None:
+            bot.proc.terminate()
+            try:
+                bot.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                bot.proc.kill()

@@ -1,0 +1,144 @@
+"""Loopback stand-ins: a fake Slack Web API (records what was sent) and a scriptable integration."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlparse
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+    at: float = field(default_factory=time.monotonic)
+
+
+Route = Callable[[Call], "tuple[int, Any, dict[str, str]] | None"]
+
+
+class FakeServer:
+    """A threaded HTTP server on 127.0.0.1:<free port> that records every request and answers through
+    `route(call)` → (status, json body, headers). Behaviour can be changed while it runs."""
+
+    def __init__(self, route: Route):
+        self.route = route
+        self.calls: list[Call] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                ctype = self.headers.get("Content-Type", "")
+                body: Any = raw.decode("utf-8", "replace")
+                if "json" in ctype and raw:
+                    body = json.loads(raw)
+                elif "x-www-form-urlencoded" in ctype:
+                    body = {k: v[0] for k, v in parse_qs(body).items()}
+                    for key in ("blocks", "view", "attachments"):
+                        if isinstance(body.get(key), str):
+                            body[key] = json.loads(body[key])
+                url = urlparse(self.path)
+                call = Call(self.command, url.path, parse_qs(url.query), dict(self.headers.items()), body)
+                with server._lock:
+                    server.calls.append(call)
+                answer = server.route(call) or (404, {"error": "not found"}, {})
+                status, payload, headers = answer
+                data = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = do_PATCH = do_PUT = _handle
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def calls_to(self, path_part: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if path_part in c.path]
+
+    def wait_for(self, path_part: str, count: int = 1, timeout: float = 10) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls_to(path_part)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} call(s) to {path_part!r}, saw {[c.path for c in self.calls]}")
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class FakeSlack(FakeServer):
+    """Web API methods answer ok (with a ts for posts); /respond/<id> stands for response_urls.
+    `rate_limit[method] = n` answers the next n calls of that method with 429 Retry-After: 1."""
+
+    def __init__(self) -> None:
+        self.rate_limit: dict[str, int] = {}
+        self._ts = 0
+        super().__init__(self._route)
+
+    def _route(self, call: Call) -> tuple[int, Any, dict[str, str]]:
+        if call.path.startswith("/respond/"):
+            return 200, {"ok": True}, {}
+        method = call.path.rsplit("/", 1)[-1]
+        if self.rate_limit.get(method, 0) > 0:
+            self.rate_limit[method] -= 1
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+        self._ts += 1
+        extra: dict[str, Any] = {}
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            extra = {"ts": f"1700000000.{self._ts:06d}", "channel": (call.body or {}).get("channel")}
+        if method in ("views.open", "views.update", "views.publish"):
+            extra = {"view": {"id": f"V{self._ts}", "hash": "h"}}
+        if method == "auth.test":
+            extra = {"user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT"}
+        return 200, {"ok": True, **extra}, {}
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.url}/respond/{name}"
+
+    def web_api_calls(self) -> list[Call]:
+        return [c for c in self.calls if c.path.startswith("/api/")]
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack would send with `body`: v0 HMAC-SHA256 of `v0:{ts}:{body}`."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}

@@ -1,0 +1,100 @@
+"""The console transport: what a newcomer sees after `make run`, and modals asked field by field."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+from blocks.text import plain
+from chatops.commands import Subcommand
+from chatops.services import build_services
+from chatops.settings import Settings
+from chatops.transports import console
+from chatops.views import SubmitResult, ViewHandler
+from tests.conftest import ROOT
+from tests.test_settings_and_startup import CLEAN
+
+
+def test_make_run_style_console_health(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "app.py")], input="/occ health\n", text=True,
+                            capture_output=True, cwd=tmp_path, env=CLEAN, timeout=60)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for name in ("Shopify", "Chatwoot", "Google Analytics"):
+        assert f"{name} — MOCK" in out
+    assert "breaching the 30-min SLA (sample data)" in out
+    assert (tmp_path / "occ.db").exists()
+
+
+def test_console_help_unknown_and_blank_lines(tmp_path):
+    out = _console(tmp_path, "\nhelp\nocc nonsense\n/occ\nquit\nhealth\n")
+    assert out.count("`/occ health` — Shopify") == 3  # help, unknown → help, bare /occ → help
+    assert "I don't know `nonsense`" in out
+    assert "Integration health" not in out  # `quit` stopped before `health`
+
+
+def _services(tmp_path, **overrides):
+    return build_services(Settings(database_url=f"sqlite:///{tmp_path}/c.db", **overrides))
+
+
+def _console(tmp_path, stdin: str, services=None) -> str:
+    services = services or _services(tmp_path)
+    out = io.StringIO()
+    try:
+        console.serve(services, io.StringIO(stdin), out)
+    finally:
+        services.close()
+    return out.getvalue()
+
+
+def test_console_asks_each_modal_field_and_reasks_rejected_ones(tmp_path):
+    """The modal loop, with a view registered for this test: required text, a select, an optional
+    field; the handler rejects a blank-looking title once, then accepts."""
+    services = _services(tmp_path)
+    seen = []
+
+    def submit(sub, ctx):
+        if sub.values["title"].strip() == "-":
+            return SubmitResult(errors={"title": "Title can't be blank"})
+        seen.append(sub.values)
+        return SubmitResult(after=lambda: ctx.messenger.respond(None, {"text": f"Saved {sub.values['title']}"}))
+
+    services.views.add(ViewHandler("demo", submit))
+    view = {"type": "modal", "callback_id": "demo", "title": plain("Demo"), "blocks": [
+        {"type": "input", "block_id": "title", "label": plain("Title"),
+         "element": {"type": "plain_text_input", "action_id": "v"}},
+        {"type": "input", "block_id": "sev", "label": plain("Severity"), "element": {
+            "type": "static_select", "action_id": "v",
+            "options": [{"text": plain("SEV1"), "value": "SEV1"}, {"text": plain("SEV2"), "value": "SEV2"}]}},
+        {"type": "input", "block_id": "desc", "optional": True, "label": plain("Description"),
+         "element": {"type": "plain_text_input", "action_id": "v", "multiline": True}},
+    ]}
+    services.commands.add(Subcommand(name="demo", summary="test modal",
+                                     run=lambda inv, ctx: ctx.messenger.open_modal(None, view)))
+    out = _console(tmp_path, "demo\n-\n9\n2\n\nDisk full\n", services)
+    assert seen == [{"title": "Disk full", "sev": "SEV2", "desc": ""}]
+    assert "! Title can't be blank" in out
+    assert "(pick a number or a value from the list)" in out
+    assert "Saved Disk full" in out
+
+
+def test_console_modal_cancelled_by_end_of_input(tmp_path):
+    services = _services(tmp_path)
+    services.views.add(ViewHandler("demo", lambda sub, ctx: SubmitResult()))
+    view = {"type": "modal", "callback_id": "demo", "title": plain("Demo"), "blocks": [
+        {"type": "input", "block_id": "title", "label": plain("Title"),
+         "element": {"type": "plain_text_input", "action_id": "v"}}]}
+    services.commands.add(Subcommand(name="demo", summary="x", run=lambda inv, ctx: ctx.messenger.open_modal(None, view)))
+    assert "(cancelled)" in _console(tmp_path, "demo\n", services)
+
+
+def test_mock_mode_never_calls_integrations(tmp_path):
+    env = {**CLEAN, "DASHBOARD_USE_MOCK": "true", "CHATWOOT_BASE_URL": "http://127.0.0.1:1",
+           "CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "1"}
+    result = subprocess.run([sys.executable, str(ROOT / "app.py"), "console"], input="health\n", text=True,
+                            capture_output=True, cwd=tmp_path, env=env, timeout=60)
+    assert "Chatwoot — MOCK" in result.stdout and "DASHBOARD_USE_MOCK is on" in result.stdout.replace("Not called: dashboard_use_mock", "DASHBOARD_USE_MOCK")
+
+
+os.environ.setdefault("OCC_LOG_LEVEL", "WARNING")

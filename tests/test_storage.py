@@ -1,0 +1,98 @@
+"""Storage on SQLite and on the PostgreSQL at 127.0.0.1:5432 (skipped with a reason without it)."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import inspect, text
+
+from storage.db import Database
+from storage.models import ProbeResult
+from storage.repos import add_probe_results, claim_event, latest_probe_results, recent_probe_results
+
+T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+
+def test_migrations_create_the_tables_and_are_idempotent(db_url):
+    db = Database(db_url)
+    db.migrate()
+    db.migrate()
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"probe_result", "slack_event", "alembic_version"} <= tables
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() is not None
+    assert db.ping()
+    db.dispose()
+
+
+def test_sqlite_pragmas_are_set_on_connect(tmp_path):
+    db = Database(f"sqlite:///{tmp_path}/x.db")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+def test_probe_results_round_trip_and_latest(db_url):
+    db = Database(db_url)
+    db.migrate()
+    with db.session() as s:
+        add_probe_results(s, [
+            ProbeResult(integration="chatwoot", checked_at=T0, state="OK", ok=True, latency_ms=12.5,
+                        open_conversations=4, breaching=1),
+            ProbeResult(integration="shopify", checked_at=T0, state="OK", ok=True, latency_ms=40),
+        ])
+    with db.session() as s:
+        add_probe_results(s, [ProbeResult(integration="chatwoot", checked_at=T0 + timedelta(minutes=1),
+                                          state="DOWN", ok=False, error_class="server_error",
+                                          detail="server error (HTTP 500)")])
+    with db.session() as s:
+        latest = {r.integration: r for r in latest_probe_results(s)}
+        recent = recent_probe_results(s, "chatwoot")
+    assert latest["chatwoot"].state == "DOWN" and latest["chatwoot"].detail == "server error (HTTP 500)"
+    assert latest["shopify"].latency_ms == 40
+    assert [r.state for r in recent] == ["DOWN", "OK"]
+    assert recent[1].breaching == 1 and recent[1].open_conversations == 4
+    db.dispose()
+
+
+def test_claim_event_once_even_when_raced(db_url):
+    db = Database(db_url)
+    db.migrate()
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def claim() -> None:
+        with db.session() as s:
+            fresh = claim_event(s, "Ev1", "app_home_opened")
+        with lock:
+            results.append(fresh)
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 7 + [True]
+    db.dispose()
+
+
+def test_concurrent_migrations_on_one_database(db_url):
+    """Several replicas starting at once: the advisory lock (PostgreSQL) / busy timeout (SQLite)
+    lets every one of them finish with the schema at head."""
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            d = Database(db_url)
+            d.migrate()
+            d.dispose()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
