@@ -148,12 +148,13 @@ class Bot:
     url: str
     proc: subprocess.Popen
     log_path: Path
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10))
 
     def post(self, body: str, *, content_type: str = "application/x-www-form-urlencoded",
              headers: dict[str, str] | None = None, timestamp: int | None = None) -> httpx.Response:
         signed = sign(SECRET, body, timestamp)
-        return httpx.post(f"{self.url}/slack/events", content=body.encode(),
-                          headers={"Content-Type": content_type, **signed, **(headers or {})}, timeout=10)
+        return self.http.post(f"{self.url}/slack/events", content=body.encode(),
+                              headers={"Content-Type": content_type, **signed, **(headers or {})})
 
     def command(self, text: str, response_url: str, **extra: str) -> httpx.Response:
         form = {"command": "/occ", "text": text, "user_id": "U123", "user_name": "dana",

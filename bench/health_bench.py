@@ -1,0 +1,74 @@
+"""Benchmark: acknowledgement and answer latency of /occ over the real HTTP transport.
+
+Starts `python app.py http` against loopback fakes (Slack Web API + integrations answering in
+~50 ms), fires signed requests at a fixed concurrency, prints p50/p95/max. Targets: every ack under
+3 s (Slack's limit) with wide margin; every health answer within the probe timeout plus a second.
+
+    make bench            # or: .venv/bin/python bench/health_bench.py [requests] [concurrency]
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.conftest import Behaviour, FakeIntegrations, _integration_route, integration_env, start_bot  # noqa: E402
+from tests.fakes import FakeServer, FakeSlack  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    ref: list = []
+    fakes = FakeIntegrations(FakeServer(_integration_route("chatwoot", ref)),
+                             FakeServer(_integration_route("shopify", ref)),
+                             FakeServer(_integration_route("ga", ref)))
+    ref.append(fakes)
+    for name in ("chatwoot", "shopify", "ga"):
+        fakes.behaviour[name] = Behaviour(delay_s=0.05)
+    slack = FakeSlack()
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = start_bot(Path(tmp), {"SLACK_API_URL": slack.api_url, **integration_env(fakes)})
+        try:
+            for label, text in (("help (ack only)", "help"), ("health", "health")):
+                acks: list[float] = []
+                sent: dict[str, float] = {}
+
+                def one(i: int) -> None:
+                    name = f"{text}-{i}"
+                    started = time.monotonic()
+                    sent[name] = started
+                    response = bot.command(text, slack.response_url(name))
+                    assert response.status_code == 200
+                    acks.append((time.monotonic() - started) * 1000)
+
+                wall = time.monotonic()
+                with ThreadPoolExecutor(concurrency) as pool:
+                    list(pool.map(one, range(total)))
+                line = (f"{label:16} n={total} c={concurrency}  ack p50={statistics.median(acks):6.1f} ms "
+                        f"p95={pct(acks, 95):6.1f} ms max={max(acks):6.1f} ms")
+                if text == "health":
+                    answers = slack.wait_for("/respond/health-", count=total, timeout=120)
+                    lat = [(c.at - sent[c.path.rsplit('/', 1)[-1]]) * 1000 for c in answers]
+                    line += f"  answer p50={statistics.median(lat):6.1f} ms p95={pct(lat, 95):6.1f} ms max={max(lat):6.1f} ms"
+                print(line + f"  wall={time.monotonic() - wall:5.1f} s", flush=True)
+        finally:
+            bot.proc.terminate()
+            bot.proc.wait(timeout=10)
+            slack.close()
+            for server in (fakes.chatwoot, fakes.shopify, fakes.ga):
+                server.close()
+
+
+if __name__ == "__main__":
+    main()
