@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 from sqlalchemy.engine import make_url
@@ -51,16 +52,24 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from chatops.slack_app import build_bolt_app
 
-            app, _ = build_bolt_app(services, verify_requests=transport == "http")
-            if transport == "http":
-                from chatops.transports import http
+            from chatops.background import Background
 
-                http.serve(app, services)
-            else:
-                from chatops.transports import socket
+            # SIGTERM unwinds like Ctrl-C, so the lease is released and a survivor takes over at once
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            app, messenger = build_bolt_app(services, verify_requests=transport == "http")
+            background = Background(services, messenger).start()
+            try:
+                if transport == "http":
+                    from chatops.transports import http
 
-                socket.serve(app, services)
-    except KeyboardInterrupt:
+                    http.serve(app, services)
+                else:
+                    from chatops.transports import socket
+
+                    socket.serve(app, services)
+            finally:
+                background.close()
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         services.close()

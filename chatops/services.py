@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from blocks.help import help_message
 from chatops.commands import Invocation, Registry, Subcommand
 from chatops.health import commands as health_commands
+from chatops.health.alerts import AlertRules, Alerts
+from chatops.health.damping import Damping
+from chatops.health.monitor import Monitor
 from chatops.health.service import HealthService
 from chatops.integrations import Integrations, build_integrations
 from chatops.integrations.base import AsyncRuntime
@@ -26,6 +30,11 @@ class Services:
     health: HealthService
     commands: Registry
     views: ViewRegistry
+    damping: Damping
+    alerts: Alerts | None
+    monitor: Monitor
+    jobs: list = field(default_factory=list)  # background.Job: scheduled work run by the leader
+    outbox_hooks: list = field(default_factory=list)  # called when an outbox row is delivered
 
     def command_list(self) -> list[tuple[str, str]]:
         return [(c.synopsis, c.summary) for c in self.commands.all()]
@@ -51,9 +60,20 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         db.migrate()
     runtime = AsyncRuntime()
     integrations = build_integrations(settings)
-    health = HealthService(settings=settings, integrations=integrations, runtime=runtime, db=db)
+    damping = Damping(down_after=settings.occ_down_after, recover_after=settings.occ_recover_after,
+                      degrade_after=settings.occ_down_after, error_rate=settings.occ_error_rate,
+                      window=settings.occ_alert_window)
+    health = HealthService(settings=settings, integrations=integrations, runtime=runtime, db=db, damping=damping)
+    alerts = None
+    if settings.occ_alerts_channel:
+        rules = AlertRules(channel=settings.occ_alerts_channel,
+                           reminder_every=timedelta(hours=settings.occ_alert_reminder_h),
+                           rate_warn=settings.occ_sla_warn_rate, rate_critical=settings.occ_sla_critical_rate)
+        alerts = Alerts(rules, {i.key: i.name for i in integrations.monitored()})
+    monitor = Monitor(health=health, alerts=alerts, damping=damping)
     return Services(settings=settings, db=db, runtime=runtime, integrations=integrations, health=health,
-                    commands=build_registry(), views=ViewRegistry())
+                    commands=build_registry(), views=ViewRegistry(), damping=damping, alerts=alerts,
+                    monitor=monitor)
 
 
 def answer_command(services: Services, inv: Invocation) -> tuple[Subcommand | None, Invocation, dict | None]:

@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     occ_health_interval_s: float = Field(default=60, gt=0)
     occ_probe_timeout_s: float = Field(default=5, gt=0, le=60)
 
+    # Alert hygiene (DOMAIN.md): flap damping, reminders, SLA breach-rate levels, leader lease.
+    occ_down_after: int = Field(default=2, ge=1)
+    occ_recover_after: int = Field(default=2, ge=1)
+    occ_error_rate: float = Field(default=0.10, gt=0, le=1)
+    occ_alert_window: int = Field(default=20, ge=2, le=500)
+    occ_alert_reminder_h: float = Field(default=4, gt=0)
+    occ_sla_warn_rate: float = Field(default=0.20, ge=0, le=1)
+    occ_sla_critical_rate: float = Field(default=0.40, ge=0, le=1)
+    occ_lease_ttl_s: float = Field(default=15, ge=1, le=600)
+
     # DOMAIN.md thresholds: "degraded" latency per integration, in milliseconds.
     occ_chatwoot_slow_ms: float = Field(default=1000, gt=0)
     occ_shopify_slow_ms: float = Field(default=2000, gt=0)

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; everything stored here is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
 
 
 class ProbeResult(SQLModel, table=True):
@@ -35,3 +43,77 @@ class SlackEvent(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)
     event_type: str = Field(max_length=64)
     received_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Lease(SQLModel, table=True):
+    """A named lease: its holder runs the one-per-deployment jobs until `expires_at`."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    expires_at: datetime
+    acquired_at: datetime = Field(default_factory=utcnow)
+
+
+class MonitorState(SQLModel, table=True):
+    """The damped (alerting) state of one integration, so a restart resumes where it left off."""
+
+    __tablename__ = "monitor_state"
+
+    integration: str = Field(primary_key=True, max_length=32)
+    state: str = Field(max_length=16)
+    since: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AlertEpisode(SQLModel, table=True):
+    """One alert episode: from the first bad state to the recovery. At most one open per key."""
+
+    __tablename__ = "alert_episode"
+    __table_args__ = (
+        Index("ux_alert_episode_open_key", "key", unique=True,
+              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=128, index=True)  # integration:chatwoot, sla:conversation:42, sla_rate:chatwoot
+    kind: str = Field(max_length=32)  # integration | sla_conversation | sla_rate
+    subject: str = Field(max_length=64)  # integration key, or conversation id
+    state: str = Field(max_length=16)  # DOWN / DEGRADED / P1 / warning / critical …
+    opened_at: datetime = Field(default_factory=utcnow)
+    changed_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+    channel: str = Field(max_length=32)
+    outbox_id: int | None = None  # the post that announced it; its ts lives on that outbox row
+    ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=500)
+    latency_ms: float | None = None
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    acked_by: str | None = Field(default=None, max_length=32)
+    acked_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    snoozed_by: str | None = Field(default=None, max_length=32)
+    last_reminder_at: datetime | None = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to deliver: written first (with the change it announces), sent by the leader."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # post | update
+    channel: str = Field(max_length=32)
+    payload: dict = Field(sa_column=Column(JSON, nullable=False))
+    parent_id: int | None = Field(default=None, index=True)  # update: the post to edit; post: thread under it
+    dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    claimed_by: str | None = Field(default=None, max_length=128)
+    claimed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=300)

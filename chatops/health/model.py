@@ -28,6 +28,7 @@ class IntegrationHealth:
     open_conversations: int | None = None
     breaching: int | None = None
     note: str | None = None  # e.g. why an integration is MOCK
+    breaches: tuple = field(default=(), compare=False, repr=False)  # Chatwoot's breaching conversations
 
 
 @dataclass(frozen=True)
@@ -64,5 +65,5 @@ def evaluate(
         state, error, kind = State.DEGRADED, f"slow: answered in {outcome.latency_ms:,.0f} ms (over {slow_ms:,.0f} ms)", "slow"
     return IntegrationHealth(
         key, name, state, checked_at, latency_ms=outcome.latency_ms, error=error, error_class=kind,
-        open_conversations=outcome.open_conversations, breaching=outcome.breaching,
+        open_conversations=outcome.open_conversations, breaching=outcome.breaching, breaches=outcome.breaches,
     )

@@ -3,27 +3,41 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+import time
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from threading import Lock
 
 from chatops.integrations import Integrations
 from chatops.integrations.base import AsyncRuntime
 from chatops.integrations.errors import IntegrationError, IntegrationTimeout
 from chatops.settings import Settings
 from storage.db import Database
-from storage.models import ProbeResult
-from storage.repos import add_probe_results, latest_probe_results
+from storage.models import ProbeResult, aware
+from storage.repos import add_probe_results, latest_probe_results, recent_probe_results
 
+from .damping import Damping
 from .model import HealthReport, IntegrationHealth, State, evaluate
 
 log = logging.getLogger(__name__)
 
+WINDOW_AGE = timedelta(minutes=15)
+BURST = 5  # /occ health requests within one second that switch answers to stored results
+
 
 class HealthService:
-    def __init__(self, *, settings: Settings, integrations: Integrations, runtime: AsyncRuntime, db: Database):
+    def __init__(self, *, settings: Settings, integrations: Integrations, runtime: AsyncRuntime, db: Database,
+                 damping: Damping | None = None):
         self.settings = settings
+        self.damping = damping or Damping()
         self.integrations = integrations
         self.runtime = runtime
         self.db = db
+        self._flight: Future | None = None
+        self._recent: deque[float] = deque()
+        self._flight_lock = Lock()
         self.slow_ms = {
             "chatwoot": settings.occ_chatwoot_slow_ms,
             "shopify": settings.occ_shopify_slow_ms,
@@ -54,11 +68,55 @@ class HealthService:
     async def probe_all(self) -> list[IntegrationHealth]:
         return list(await asyncio.gather(*(self._probe_one(i) for i in self.integrations.monitored())))
 
-    def check_now(self) -> HealthReport:
-        """Probe everything now (each bounded by the probe timeout), store the results, report."""
+    @property
+    def fresh_s(self) -> float:
+        """How old the monitor's results may be and still answer /occ health without probing."""
+        return min(max(2.0, 1.5 * self.settings.occ_health_interval_s), 10.0)
+
+    def probe_and_record(self) -> list[IntegrationHealth]:
+        """Probe everything now and store the results (the monitor's tick)."""
         items = self.runtime.run(self.probe_all(), timeout=self.timeout_s + 2)
         self.record(items)
-        return self.report(items)
+        return items
+
+    def _shared_probe(self) -> list[IntegrationHealth]:
+        """An on-demand probe that concurrent /occ health requests share (single flight)."""
+        with self._flight_lock:
+            flight = self._flight
+            leader = flight is None
+            if leader:
+                flight = self._flight = Future()
+        if not leader:
+            return flight.result(timeout=self.timeout_s + 5)
+        try:
+            items = self.probe_and_record()
+            flight.set_result(items)
+            return items
+        except BaseException as exc:
+            flight.set_exception(exc)
+            raise
+        finally:
+            with self._flight_lock:
+                self._flight = None
+
+    def check_now(self) -> HealthReport:
+        """The answer to /occ health. A lone request probes live (the truth now); requests that
+        arrive while one is probing share its answer; under a burst (BURST requests within a
+        second) the monitor's stored results answer while they are fresh, so it stays instant."""
+        now_mono = time.monotonic()
+        with self._flight_lock:
+            self._recent.append(now_mono)
+            while self._recent and now_mono - self._recent[0] > 1.0:
+                self._recent.popleft()
+            burst = len(self._recent) >= BURST and self._flight is None
+        if burst:
+            latest = self.latest()
+            now = datetime.now(timezone.utc)
+            if latest is not None and len(latest.items) == len(self.integrations.monitored()) and all(
+                (now - i.checked_at).total_seconds() <= self.fresh_s for i in latest.items
+            ):
+                return latest
+        return self.report(self._shared_probe())
 
     def record(self, items: list[IntegrationHealth]) -> None:
         try:
@@ -69,7 +127,29 @@ class HealthService:
 
     def report(self, items: list[IntegrationHealth]) -> HealthReport:
         checked = max((i.checked_at for i in items), default=datetime.now(timezone.utc))
-        return HealthReport(checked, items, self.settings.chatwoot_sla_minutes, self.timeout_s)
+        return HealthReport(checked, self._with_error_rate(items), self.settings.chatwoot_sla_minutes, self.timeout_s)
+
+    def _with_error_rate(self, items: list[IntegrationHealth]) -> list[IntegrationHealth]:
+        """An answer that came back fine is still DEGRADED when enough of the recent window failed."""
+        out = []
+        try:
+            with self.db.session() as session:
+                for item in items:
+                    if item.state != State.OK:
+                        out.append(item)
+                        continue
+                    since = item.checked_at - WINDOW_AGE
+                    rows = [r for r in recent_probe_results(session, item.key, self.damping.window)
+                            if aware(r.checked_at) >= since]
+                    failed = sum(1 for r in rows if r.state == State.DOWN.value)
+                    if len(rows) >= self.damping.min_window and failed / len(rows) >= self.damping.error_rate:
+                        item = replace(item, state=State.DEGRADED, error_class="error_rate",
+                                       error=f"{failed} of the last {len(rows)} probes failed ({failed / len(rows):.0%})")
+                    out.append(item)
+        except Exception:  # noqa: BLE001 - the per-probe states still stand
+            log.warning("could not read the recent window", exc_info=True)
+            return items
+        return out
 
     def latest(self) -> HealthReport | None:
         """The newest stored result of each integration, without calling anything."""

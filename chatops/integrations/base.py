@@ -18,6 +18,7 @@ class ProbeOutcome:
     partial_error: str | None = None  # answered, but part of the check failed
     open_conversations: int | None = None
     breaching: int | None = None
+    breaches: tuple = ()  # chatops.health.sla.Breach, oldest breach first (Chatwoot only)
 
 
 class Integration(Protocol):

@@ -57,12 +57,9 @@ class Chatwoot:
             convs = await self.open_conversations()
         except IntegrationError as exc:
             return ProbeOutcome(latency_ms=latency_ms, partial_error=f"could not list conversations: {exc.message}")
-        now = datetime.now(timezone.utc)
-        return ProbeOutcome(
-            latency_ms=latency_ms,
-            open_conversations=len(convs),
-            breaching=len(breaches(convs, now, self.sla_minutes)),
-        )
+        found = breaches(convs, datetime.now(timezone.utc), self.sla_minutes)
+        return ProbeOutcome(latency_ms=latency_ms, open_conversations=len(convs), breaching=len(found),
+                            breaches=tuple(found))
 
     async def aclose(self) -> None:
         await self._client.aclose()

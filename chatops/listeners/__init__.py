@@ -6,10 +6,11 @@ from slack_bolt import App
 from chatops.messenger import Messenger
 from chatops.services import Services
 
-from . import commands, events, views
+from . import actions, commands, events, views
 
 
 def register(app: App, services: Services, messenger: Messenger) -> None:
     events.register(app, services, messenger)
     commands.register(app, services, messenger)
     views.register(app, services, messenger)
+    actions.register(app, services, messenger)

@@ -1,0 +1,205 @@
+"""Alert episodes: open one per outage (or SLA slip), edit it as the state moves, resolve it with
+a threaded notice, remind at most every few hours. Every change is written with its outbox rows in
+the caller's transaction, and the partial unique index on open episodes keeps one per key even
+when two replicas race."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Sequence
+
+from sqlmodel import Session, select
+
+from blocks import alerts as views
+from chatops.health.model import IntegrationHealth, State
+from chatops.health.sla import Breach
+from chatops.outbox import enqueue
+from storage.models import AlertEpisode, OutboxMessage, aware
+
+GROUP_ABOVE = 5  # more new breaches than this in one probe: one grouped message
+
+
+@dataclass(frozen=True)
+class AlertRules:
+    channel: str
+    reminder_every: timedelta = timedelta(hours=4)
+    snooze_for: timedelta = timedelta(hours=1)
+    rate_warn: float = 0.20
+    rate_critical: float = 0.40
+
+
+def open_episode(session: Session, key: str) -> AlertEpisode | None:
+    return session.exec(select(AlertEpisode).where(AlertEpisode.key == key)
+                        .where(AlertEpisode.resolved_at.is_(None))).first()  # type: ignore[union-attr]
+
+
+def _normalise(ep: AlertEpisode) -> AlertEpisode:
+    for name in ("opened_at", "changed_at", "resolved_at", "acked_at", "snoozed_until", "last_reminder_at"):
+        setattr(ep, name, aware(getattr(ep, name)))
+    return ep
+
+
+def _edit(session: Session, ep: AlertEpisode, message: dict) -> None:
+    if ep.outbox_id is not None:
+        enqueue(session, channel=ep.channel, message=message, kind="update", parent_id=ep.outbox_id)
+
+
+class Alerts:
+    def __init__(self, rules: AlertRules, names: dict[str, str]):
+        self.rules = rules
+        self.names = names  # integration key → display name
+
+    # --- integrations ----------------------------------------------------------------------
+    def integration_state(self, session: Session, item: IntegrationHealth, state: State, now: datetime) -> None:
+        key = f"integration:{item.key}"
+        ep = open_episode(session, key)
+        name = self.names.get(item.key, item.key)
+        if state in (State.DOWN, State.DEGRADED):
+            if ep is None:
+                ep = AlertEpisode(key=key, kind="integration", subject=item.key, state=state.value, opened_at=now,
+                                  changed_at=now, channel=self.rules.channel, last_error=item.error,
+                                  latency_ms=item.latency_ms, details={"worst": state.value})
+                session.add(ep)
+                session.flush()  # the unique open-episode index answers here if another replica won
+                row = enqueue(session, channel=ep.channel, message=views.integration_alert(ep, name, now))
+                ep.outbox_id = row.id
+                session.add(ep)
+                return
+            _normalise(ep)
+            ep.last_error = item.error or ep.last_error
+            ep.latency_ms = item.latency_ms
+            if ep.state != state.value:
+                ep.state, ep.changed_at = state.value, now
+                if state == State.DOWN:
+                    ep.details = {**ep.details, "worst": State.DOWN.value}
+                _edit(session, ep, views.integration_alert(ep, name, now))
+            session.add(ep)
+        elif state == State.OK and ep is not None:
+            _normalise(ep)
+            ep.resolved_at = ep.changed_at = now
+            ep.latency_ms = item.latency_ms
+            session.add(ep)
+            _edit(session, ep, views.integration_alert(ep, name, now))
+            if ep.outbox_id is not None:
+                enqueue(session, channel=ep.channel, message=views.recovery_notice(name, ep), parent_id=ep.outbox_id)
+
+    # --- Chatwoot SLA ----------------------------------------------------------------------
+    def conversation_breaches(self, session: Session, breaches: Sequence[Breach], sla_minutes: int,
+                              now: datetime) -> list[AlertEpisode]:
+        """Alert each newly breaching conversation once; resolve those no longer breaching."""
+        current = {f"sla:conversation:{b.conversation.id}": b for b in breaches}
+        open_eps = session.exec(select(AlertEpisode).where(AlertEpisode.kind == "sla_conversation")
+                                .where(AlertEpisode.resolved_at.is_(None))).all()  # type: ignore[union-attr]
+        for ep in open_eps:
+            if ep.key not in current:
+                _normalise(ep)
+                ep.resolved_at = ep.changed_at = now
+                session.add(ep)
+            elif ep.state != current[ep.key].priority:  # P2 → P1 as the wait grows
+                ep.state, ep.changed_at = current[ep.key].priority, now
+                session.add(ep)
+        known = {ep.key for ep in open_eps}
+        fresh = [b for k, b in current.items() if k not in known]
+        if not fresh:
+            return []
+        created = []
+        for b in fresh:
+            c = b.conversation
+            ep = AlertEpisode(key=f"sla:conversation:{c.id}", kind="sla_conversation", subject=str(c.id)[:64],
+                              state=b.priority, opened_at=now, changed_at=now, channel=self.rules.channel,
+                              details={"customer": c.customer, "created_at": c.created_at.isoformat(),
+                                       "assignee": c.assignee})
+            session.add(ep)
+            created.append(ep)
+        session.flush()
+        groups = [fresh] if len(fresh) > GROUP_ABOVE else [[b] for b in fresh]
+        by_key = {ep.key: ep for ep in created}
+        for group in groups:
+            eps = [by_key[f"sla:conversation:{b.conversation.id}"] for b in group]
+            row = enqueue(session, channel=self.rules.channel,
+                          message=views.sla_breach_alert(group, sla_minutes, [e.id for e in eps]))
+            for ep in eps:
+                ep.outbox_id = row.id
+                session.add(ep)
+        return created
+
+    def breach_rate(self, session: Session, rate: float, open_count: int, now: datetime) -> None:
+        key = "sla_rate:chatwoot"
+        level = ("critical" if rate > self.rules.rate_critical else "warning" if rate > self.rules.rate_warn else None)
+        ep = open_episode(session, key)
+        if level and ep is None:
+            ep = AlertEpisode(key=key, kind="sla_rate", subject="chatwoot", state=level, opened_at=now,
+                              changed_at=now, channel=self.rules.channel, details={"rate": rate, "open": open_count})
+            session.add(ep)
+            session.flush()
+            ep.outbox_id = enqueue(session, channel=ep.channel,
+                                   message=views.breach_rate_alert(ep, rate, open_count, now)).id
+            session.add(ep)
+        elif level and ep is not None and ep.state != level:
+            _normalise(ep)
+            ep.state, ep.changed_at, ep.details = level, now, {"rate": rate, "open": open_count}
+            session.add(ep)
+            _edit(session, ep, views.breach_rate_alert(ep, rate, open_count, now))
+        elif level is None and ep is not None:
+            _normalise(ep)
+            ep.resolved_at = ep.changed_at = now
+            session.add(ep)
+            _edit(session, ep, views.breach_rate_alert(ep, rate, open_count, now))
+
+    # --- reminders and buttons -----------------------------------------------------------
+    def remind(self, session: Session, now: datetime) -> int:
+        """At most one threaded reminder per reminder period for each open, unacknowledged,
+        unsnoozed integration episode."""
+        count = 0
+        eps = session.exec(select(AlertEpisode).where(AlertEpisode.kind == "integration")
+                           .where(AlertEpisode.resolved_at.is_(None))).all()  # type: ignore[union-attr]
+        for ep in eps:
+            _normalise(ep)
+            last = ep.last_reminder_at or ep.opened_at
+            if ep.acked_by or (ep.snoozed_until and ep.snoozed_until > now) or ep.outbox_id is None:
+                continue
+            if now - last >= self.rules.reminder_every:
+                enqueue(session, channel=ep.channel, parent_id=ep.outbox_id,
+                        message=views.reminder(self.names.get(ep.subject, ep.subject), ep, now))
+                ep.last_reminder_at = now
+                session.add(ep)
+                count += 1
+        return count
+
+    def acknowledge(self, session: Session, episode_id: int, user_id: str, now: datetime) -> AlertEpisode | None:
+        ep = session.get(AlertEpisode, episode_id)
+        if ep is None:
+            return None
+        _normalise(ep)
+        if not ep.acked_by:
+            ep.acked_by, ep.acked_at = user_id[:32], now
+            session.add(ep)
+            self._rerender(session, ep, now)
+        return ep
+
+    def snooze(self, session: Session, episode_id: int, user_id: str, now: datetime) -> AlertEpisode | None:
+        ep = session.get(AlertEpisode, episode_id)
+        if ep is None:
+            return None
+        _normalise(ep)
+        ep.snoozed_until, ep.snoozed_by = now + self.rules.snooze_for, user_id[:32]
+        session.add(ep)
+        self._rerender(session, ep, now)
+        return ep
+
+    def _rerender(self, session: Session, ep: AlertEpisode, now: datetime) -> None:
+        if ep.kind == "integration":
+            _edit(session, ep, views.integration_alert(ep, self.names.get(ep.subject, ep.subject), now))
+        elif ep.kind == "sla_rate":
+            details = ep.details or {}
+            _edit(session, ep, views.breach_rate_alert(ep, float(details.get("rate", 0)),
+                                                       int(details.get("open", 0)), now))
+
+
+def record_ts(session: Session, row: OutboxMessage) -> None:
+    """Outbox hook: an episode's announcement was posted; keep its ts beside it."""
+    if row.kind != "post" or row.parent_id is not None:
+        return
+    for ep in session.exec(select(AlertEpisode).where(AlertEpisode.outbox_id == row.id)).all():
+        ep.ts = row.ts
+        session.add(ep)
