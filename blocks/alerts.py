@@ -1,31 +1,17 @@
 """Alert messages for the reliability channel: integration episodes, SLA breaches, breach rate."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Sequence
 
 from chatops.health.sla import Breach
 
-from .text import context, escape, message, section
+from .text import clock, context, duration, escape, message, section
 
 ACK, SNOOZE, OPEN_INCIDENT = "alert_ack", "alert_snooze", "alert_open_incident"
 EMOJI = {"DOWN": ":red_circle:", "DEGRADED": ":large_yellow_circle:", "critical": ":red_circle:",
          "warning": ":large_yellow_circle:", "P1": ":rotating_light:", "P2": ":hourglass_flowing_sand:",
          "P3": ":eyes:"}
-
-
-def duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return f"{int(delta.total_seconds())} s"
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes)
-    return " ".join(parts) or "0 min"
-
-
-def clock(at: datetime) -> str:
-    return at.strftime("%H:%M UTC")
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:

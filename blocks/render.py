@@ -42,7 +42,7 @@ def render_blocks(blocks: list[dict[str, Any]]) -> list[str]:
             if block.get("text"):
                 lines.append(text_of(block["text"]))
             for f in block.get("fields") or []:
-                lines.append("  " + text_of(f))
+                lines.append("  " + text_of(f).replace("\n", ": ", 1))
             if isinstance(block.get("accessory"), dict) and block["accessory"].get("type") == "button":
                 lines.append("  " + _element(block["accessory"]))
         elif kind == "context":

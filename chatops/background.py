@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from chatops.health.alerts import record_ts
 from chatops.leader import LeaseKeeper
 from chatops.outbox import OutboxSender
 
@@ -29,7 +28,6 @@ class Background:
         settings = services.settings
         self.lease = LeaseKeeper(services.db, ttl_s=settings.occ_lease_ttl_s)
         self.sender = OutboxSender(services.db, messenger, holder=self.lease.holder)
-        self.sender.on_sent(record_ts)
         for hook in services.outbox_hooks:
             self.sender.on_sent(hook)
         self.jobs = [Job("health monitor", settings.occ_health_interval_s, services.monitor.tick), *services.jobs]

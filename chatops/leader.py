@@ -24,6 +24,21 @@ def make_holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def holder_is_dead(holder: str) -> bool:
+    """True when `holder` was a process on this host that no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class LeaseKeeper:
     def __init__(self, db: Database, *, ttl_s: float, name: str = LEADER, holder: str | None = None):
         self.db = db
@@ -45,10 +60,17 @@ class LeaseKeeper:
                     .values(holder=self.holder, expires_at=expires)
                 )
                 won = result.rowcount == 1
-                if not won and session.get(Lease, self.name) is None:
+                current = None if won else session.get(Lease, self.name)
+                if not won and current is None:
                     session.add(Lease(name=self.name, holder=self.holder, expires_at=expires, acquired_at=now))
                     session.flush()
                     won = True
+                elif not won and holder_is_dead(current.holder):
+                    # our own host's previous process died (kill -9, crash): no need to wait out its lease
+                    won = session.exec(  # type: ignore[call-overload]
+                        update(Lease).where(Lease.name == self.name).where(Lease.holder == current.holder)
+                        .values(holder=self.holder, expires_at=expires, acquired_at=now)
+                    ).rowcount == 1
         except IntegrityError:
             won = False  # another replica inserted the row first
         except Exception:  # noqa: BLE001 - a database hiccup costs leadership, never the process

@@ -8,10 +8,16 @@ from datetime import timedelta
 from blocks.help import help_message
 from chatops.commands import Invocation, Registry, Subcommand
 from chatops.health import commands as health_commands
+from chatops.background import Job
 from chatops.health.alerts import AlertRules, Alerts
+from chatops.health.alerts import record_ts as alert_record_ts
 from chatops.health.damping import Damping
 from chatops.health.monitor import Monitor
 from chatops.health.service import HealthService
+from chatops import memory
+from chatops.incidents import commands as incident_commands
+from chatops.incidents import service as incident_service
+from chatops.incidents.service import IncidentService
 from chatops.integrations import Integrations, build_integrations
 from chatops.integrations.base import AsyncRuntime
 from chatops.settings import Settings
@@ -33,6 +39,7 @@ class Services:
     damping: Damping
     alerts: Alerts | None
     monitor: Monitor
+    incidents: IncidentService
     jobs: list = field(default_factory=list)  # background.Job: scheduled work run by the leader
     outbox_hooks: list = field(default_factory=list)  # called when an outbox row is delivered
 
@@ -47,10 +54,12 @@ class Services:
         self.db.dispose()
 
 
-def build_registry() -> Registry:
+def build_registry(views: ViewRegistry) -> Registry:
     registry = Registry()
     registry.add(Subcommand(name="help", summary="this list", ack=lambda inv, s: s.help()))
     health_commands.register(registry)
+    incident_commands.register(registry, views)
+    memory.register(registry)
     return registry
 
 
@@ -71,9 +80,14 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
                            rate_warn=settings.occ_sla_warn_rate, rate_critical=settings.occ_sla_critical_rate)
         alerts = Alerts(rules, {i.key: i.name for i in integrations.monitored()})
     monitor = Monitor(health=health, alerts=alerts, damping=damping)
-    return Services(settings=settings, db=db, runtime=runtime, integrations=integrations, health=health,
-                    commands=build_registry(), views=ViewRegistry(), damping=damping, alerts=alerts,
-                    monitor=monitor)
+    incidents = IncidentService(db, settings.occ_incidents_channel)
+    views = ViewRegistry()
+    services = Services(settings=settings, db=db, runtime=runtime, integrations=integrations, health=health,
+                        commands=build_registry(views), views=views, damping=damping, alerts=alerts,
+                        monitor=monitor, incidents=incidents)
+    services.jobs.append(Job("incident reminders", 15, incidents.remind_due))
+    services.outbox_hooks += [alert_record_ts, incident_service.record_ts]
+    return services
 
 
 def answer_command(services: Services, inv: Invocation) -> tuple[Subcommand | None, Invocation, dict | None]:

@@ -23,6 +23,9 @@ def build_bolt_app(services: Services, *, verify_requests: bool) -> tuple[App, S
     def authorize(enterprise_id: str | None, team_id: str | None, **_: object) -> AuthorizeResult:
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=bot_token)
 
+    bolt_logger = logging.getLogger("occ.bolt")
+    # Bolt notices SLACK_BOT_TOKEN in the environment beside our token-less client; that is by design.
+    bolt_logger.addFilter(lambda record: "will be unused" not in record.getMessage())
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = App(
         # token-less: Bolt builds each request's client from it (base_url, retries) + authorize()
@@ -33,7 +36,7 @@ def build_bolt_app(services: Services, *, verify_requests: bool) -> tuple[App, S
         process_before_response=False,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="occ-listener"),
         ignoring_self_events_enabled=False,
-        logger=logging.getLogger("occ.bolt"),
+        logger=bolt_logger,
     )
     messenger = SlackMessenger(make_web_client(settings.api_url, bot_token))
     listeners.register(app, services, messenger)

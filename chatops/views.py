@@ -25,6 +25,7 @@ class ViewSubmission:
 class SubmitResult:
     errors: dict[str, str] | None = None  # block_id → message: answered as response_action=errors
     after: Callable[[], None] | None = None  # work done after the acknowledgement
+    view: dict[str, Any] | None = None  # answered as response_action=update with this view
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,71 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
     ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=300)
+
+
+class Counter(SQLModel, table=True):
+    """Gapless numbering (INC-1, INC-2, …): incremented in the transaction that uses the number."""
+
+    __tablename__ = "counter"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    title: str = Field(max_length=150)
+    severity: str = Field(max_length=8, index=True)
+    integration: str = Field(max_length=32)
+    description: str | None = Field(default=None, max_length=3000)
+    commander: str | None = Field(default=None, max_length=32)
+    reporter: str = Field(max_length=64)
+    status: str = Field(default="investigating", max_length=16, index=True)
+    detected_at: datetime = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+    resolved_at: datetime | None = None
+    resolved_by: str | None = Field(default=None, max_length=64)
+    resolution_note: str | None = Field(default=None, max_length=3000)
+    alert_episode_id: int | None = None
+    channel: str | None = Field(default=None, max_length=32)
+    outbox_id: int | None = None  # the announcement; its ts lives on that outbox row
+    ts: str | None = Field(default=None, max_length=32)
+    reminded_at: datetime | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.number}"
+
+
+class IncidentEvent(SQLModel, table=True):
+    """The timeline: every change and note, who and when."""
+
+    __tablename__ = "incident_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=64)
+    kind: str = Field(max_length=24)  # created | acknowledged | status | note | resolved | reminder
+    text: str = Field(default="", max_length=3000)
+
+
+class MemoryEntry(SQLModel, table=True):
+    """The decision log (DOMAIN.md Memory): scope ops | build."""
+
+    __tablename__ = "memory_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=16, index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    rationale: str | None = Field(default=None, max_length=3000)
+    evidence_url: str | None = Field(default=None, max_length=500)
+    external_ref: str | None = Field(default=None, max_length=128, index=True)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)

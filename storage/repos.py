@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from .models import ProbeResult, SlackEvent
+from .models import Counter, ProbeResult, SlackEvent
 
 
 def add_probe_results(session: Session, rows: list[ProbeResult]) -> None:
@@ -42,3 +42,17 @@ def claim_event(session: Session, event_id: str, event_type: str) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def next_number(session: Session, name: str) -> int:
+    """The next value of a gapless counter, in the caller's transaction (a rollback gives it back).
+    The row lock (PostgreSQL) or the write lock (SQLite) serialises concurrent callers."""
+    value = session.execute(
+        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+    ).scalar_one_or_none()
+    if value is not None:
+        return int(value)
+    with session.begin_nested():  # a counter not seeded by a migration
+        session.add(Counter(name=name, value=1))
+        session.flush()
+    return 1

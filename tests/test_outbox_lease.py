@@ -169,3 +169,17 @@ def test_lease_race_has_one_winner(db):
     for t in threads:
         t.join()
     assert results.count(True) == 1
+
+
+def test_a_dead_predecessor_on_this_host_is_taken_over_at_once(db):
+    import socket
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{gone.pid}:dead")
+    other_host = LeaseKeeper(db, ttl_s=60, holder="elsewhere:1:x")
+    me = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{__import__('os').getpid()}:me")
+    assert dead.try_acquire()
+    assert me.try_acquire(), "the previous process on this host is gone: no need to wait 60 s"
+    assert not other_host.try_acquire(), "a live lease elsewhere is respected"

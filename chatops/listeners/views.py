@@ -30,7 +30,10 @@ def _listener(handler: ViewHandler, ctx: Ctx):  # noqa: ANN202 - a Bolt listener
         if result.errors:
             ack(response_action="errors", errors=result.errors)
             return
-        ack()
+        if result.view is not None:
+            ack(response_action="update", view=result.view)
+        else:
+            ack()
         if result.after is not None:
             try:
                 result.after()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 import sys
 from typing import Any, Callable, Iterator, TextIO
 
 from blocks.render import render_message, text_of
 from chatops.commands import Ctx, Invocation, parse_console_line
 from chatops.services import Services, answer_command
+from chatops.outbox import OutboxSender
 from chatops.views import ViewSubmission
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,8 @@ class ConsoleMessenger:
                     self.say(f"! {error}")
                 pending = [b for b in inputs if b.get("block_id") in result.errors] or inputs
                 continue
+            if result.view is not None:
+                self.say(render_message(result.view))
             if result.after is not None:
                 result.after()
             pending = []
@@ -84,11 +88,11 @@ class ConsoleMessenger:
         kind = el.get("type")
         options = el.get("options") or []
         suffix = " (optional)" if optional else ""
+        if options:
+            self.say(f"{label}{suffix}:")
+            for n, option in enumerate(options, 1):
+                self.say(f"  {n}. {text_of(option.get('text'))}")
         while True:
-            if options:
-                self.say(f"{label}{suffix}:")
-                for n, option in enumerate(options, 1):
-                    self.say(f"  {n}. {text_of(option.get('text'))}")
             answer = self.ask(f"{label}{suffix}> " if not options else "choose> ")
             if answer is None:
                 return _EOF
@@ -139,15 +143,22 @@ def serve(services: Services, stdin: TextIO | None = None, out: TextIO | None = 
     interactive = stdin.isatty()
 
     def ask(prompt: str) -> str | None:
+        """Interactive: prompt and read. Piped: read, and echo prompt and answer as a transcript."""
         if interactive:
             print(prompt, end="", file=out, flush=True)
         try:
-            return next(lines)
+            line = next(lines)
         except StopIteration:
             return None
+        if not interactive:
+            print(f"{prompt}{line}", file=out, flush=True)
+        return line
 
     messenger = ConsoleMessenger(services, out, ask)
     ctx = Ctx(services, messenger)
+    sender = OutboxSender(services.db, messenger, holder=f"console:{os.getpid()}")
+    for hook in services.outbox_hooks:
+        sender.on_sent(hook)
     messenger.say("occ console — type `help` for the commands, Ctrl-D to leave.")
     while True:
         line = ask("occ> ")
@@ -158,9 +169,8 @@ def serve(services: Services, stdin: TextIO | None = None, out: TextIO | None = 
             continue
         if text.lower() in ("quit", "exit"):
             break
-        if not interactive:
-            messenger.say(f"occ> {line.strip()}")
         run_line(text, services, ctx)
+        sender.drain()  # what the command announced (no background sender in the console)
 
 
 def run_line(text: str, services: Services, ctx: Ctx) -> None:

@@ -1,0 +1,1 @@
+"""Incidents: modal, numbered lifecycle, timeline, resolution time and MTTR."""

@@ -1,0 +1,235 @@
+"""Incident lifecycle against storage. Every change is one transaction: the incident row, its
+timeline entry, and the outbox rows that announce it (so what a person was told is durable)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlmodel import Session, select
+
+from blocks import incidents as views
+from chatops import memory
+from chatops.outbox import enqueue
+from storage.db import Database
+from storage.models import Incident, IncidentEvent, OutboxMessage, aware
+from storage.repos import next_number
+
+from .rules import OPEN_STATUSES, REMINDED, SEVERITIES, STATUSES, median, percentile
+
+_TIMES = ("detected_at", "created_at", "acknowledged_at", "resolved_at", "reminded_at")
+
+
+def _norm(inc: Incident) -> Incident:
+    for name in _TIMES:
+        setattr(inc, name, aware(getattr(inc, name)))
+    return inc
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    title: str
+    severity: str
+    integration: str
+    reporter: str
+    description: str | None = None
+    commander: str | None = None
+    detected_at: datetime | None = None
+    alert_episode_id: int | None = None
+
+
+@dataclass
+class Outcome:
+    incident: Incident | None
+    changed: bool = True
+    events: list[IncidentEvent] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Stats:
+    days: int
+    by_severity: dict[str, int]
+    total: int
+    open: int
+    tta: tuple[float | None, float | None, int]  # median, p90 (minutes), sample size
+    ttr: tuple[float | None, float | None, int]
+
+
+class IncidentService:
+    def __init__(self, db: Database, channel: str | None):
+        self.db = db
+        self.channel = channel
+
+    # --- writes -------------------------------------------------------------------------
+    def create(self, new: NewIncident, now: datetime | None = None) -> Incident:
+        now = now or datetime.now(timezone.utc)
+        with self.db.session() as session:
+            inc = Incident(number=next_number(session, "incident"), title=new.title.strip()[:150],
+                           severity=new.severity, integration=new.integration,
+                           description=(new.description or "").strip()[:3000] or None,
+                           commander=new.commander or None, reporter=new.reporter[:64], status="investigating",
+                           detected_at=min(new.detected_at or now, now), created_at=now,
+                           alert_episode_id=new.alert_episode_id, channel=self.channel)
+            session.add(inc)
+            session.flush()
+            self._event(session, inc, new.reporter, "created", f"opened as {inc.severity} ({inc.status})", now)
+            if self.channel:
+                inc.outbox_id = enqueue(session, channel=self.channel, message=views.announcement(inc, now)).id
+            session.add(inc)
+            return _norm(inc)
+
+    def _change(self, number: int, now: datetime, apply: Callable[[Session, Incident], str | None],
+                *, reannounce: bool = True) -> Outcome:
+        """Load, apply (which returns the timeline text, or None for no change), record, re-announce."""
+        with self.db.session() as session:
+            inc = self._by_number(session, number)
+            if inc is None:
+                return Outcome(None, changed=False)
+            _norm(inc)
+            text = apply(session, inc)
+            if text is None:
+                return Outcome(inc, changed=False)
+            session.add(inc)
+            if reannounce:
+                self._reannounce(session, inc, now)
+            return Outcome(inc)
+
+    def acknowledge(self, number: int, actor: str, now: datetime | None = None) -> Outcome:
+        now = now or datetime.now(timezone.utc)
+
+        def apply(session: Session, inc: Incident) -> str | None:
+            if inc.acknowledged_at is not None or inc.status == "resolved":
+                return None
+            inc.acknowledged_at, inc.acknowledged_by = now, actor[:64]
+            minutes = (now - inc.detected_at).total_seconds() / 60
+            return self._event(session, inc, actor, "acknowledged", f"acknowledged after {minutes:.0f} min", now)
+
+        return self._change(number, now, apply)
+
+    def set_status(self, number: int, status: str, actor: str, note: str | None = None,
+                   now: datetime | None = None) -> Outcome:
+        if status == "resolved":
+            return self.resolve(number, actor, note, now)
+        if status not in STATUSES:
+            raise ValueError(status)
+        now = now or datetime.now(timezone.utc)
+
+        def apply(session: Session, inc: Incident) -> str | None:
+            if inc.status == status or inc.status == "resolved":
+                return None
+            previous, inc.status = inc.status, status
+            if inc.acknowledged_at is None:  # moving it on is acknowledging it
+                inc.acknowledged_at, inc.acknowledged_by = now, actor[:64]
+            text = f"status {previous} → {status}" + (f": {note.strip()}" if note and note.strip() else "")
+            return self._event(session, inc, actor, "status", text, now)
+
+        return self._change(number, now, apply)
+
+    def add_note(self, number: int, actor: str, note: str, now: datetime | None = None) -> Outcome:
+        now = now or datetime.now(timezone.utc)
+
+        def apply(session: Session, inc: Incident) -> str | None:
+            text = self._event(session, inc, actor, "note", note.strip(), now)
+            if inc.outbox_id is not None and inc.channel:
+                enqueue(session, channel=inc.channel, parent_id=inc.outbox_id,
+                        message=views.note_reply(inc, actor, note.strip()))
+            return text
+
+        return self._change(number, now, apply, reannounce=False)  # a note is a thread reply, not an edit
+
+    def resolve(self, number: int, actor: str, note: str | None = None, now: datetime | None = None) -> Outcome:
+        """Resolve; resolving a resolved incident changes nothing. Writes a Memory `ops` entry."""
+        now = now or datetime.now(timezone.utc)
+
+        def apply(session: Session, inc: Incident) -> str | None:
+            if inc.status == "resolved":
+                return None
+            inc.status, inc.resolved_at, inc.resolved_by = "resolved", now, actor[:64]
+            inc.resolution_note = (note or "").strip()[:3000] or None
+            if inc.acknowledged_at is None:
+                inc.acknowledged_at, inc.acknowledged_by = now, actor[:64]
+            took = views.duration(now - inc.detected_at)
+            memory.record(session, scope="ops", actor=actor, action="incident.resolve",
+                          rationale=inc.resolution_note or f"{inc.ref} resolved", external_ref=f"incident:{inc.ref}",
+                          payload={"title": inc.title, "severity": inc.severity, "integration": inc.integration,
+                                   "detected_at": inc.detected_at.isoformat(), "resolved_at": now.isoformat(),
+                                   "resolution_minutes": round((now - inc.detected_at).total_seconds() / 60, 1)})
+            return self._event(session, inc, actor, "resolved", f"resolved after {took}"
+                               + (f": {inc.resolution_note}" if inc.resolution_note else ""), now)
+
+        return self._change(number, now, apply)
+
+    def remind_due(self, now: datetime | None = None) -> int:
+        """Unacknowledged SEV1/SEV2 past their response target: one reminder each, via the outbox."""
+        now = now or datetime.now(timezone.utc)
+        count = 0
+        with self.db.session() as session:
+            rows = session.exec(select(Incident).where(Incident.severity.in_(REMINDED))  # type: ignore[attr-defined]
+                                .where(Incident.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+                                .where(Incident.acknowledged_at.is_(None))  # type: ignore[union-attr]
+                                .where(Incident.reminded_at.is_(None))).all()  # type: ignore[union-attr]
+            for inc in rows:
+                _norm(inc)
+                if now - inc.detected_at < SEVERITIES[inc.severity].respond_within or not inc.channel:
+                    continue
+                inc.reminded_at = now
+                session.add(inc)
+                self._event(session, inc, "occ", "reminder", "response target passed unacknowledged", now)
+                enqueue(session, channel=inc.channel, parent_id=inc.outbox_id,
+                        message=views.reminder(inc, now), dedupe_key=f"incident-reminder:{inc.number}")
+                count += 1
+        return count
+
+    # --- reads --------------------------------------------------------------------------
+    def get(self, number: int) -> tuple[Incident | None, list[IncidentEvent]]:
+        with self.db.session() as session:
+            inc = self._by_number(session, number)
+            if inc is None:
+                return None, []
+            events = list(session.exec(select(IncidentEvent).where(IncidentEvent.incident_id == inc.id)
+                                       .order_by(IncidentEvent.id)).all())
+            for e in events:
+                e.at = aware(e.at)
+            return _norm(inc), events
+
+    def open_incidents(self) -> list[Incident]:
+        with self.db.session() as session:
+            rows = session.exec(select(Incident).where(Incident.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+                                .order_by(Incident.number)).all()
+            return [_norm(i) for i in rows]
+
+    def stats(self, days: int, now: datetime | None = None) -> Stats:
+        now = now or datetime.now(timezone.utc)
+        since = now - timedelta(days=days)
+        with self.db.session() as session:
+            rows = [_norm(i) for i in session.exec(select(Incident).where(Incident.detected_at >= since)).all()]
+        by_sev = {name: sum(1 for i in rows if i.severity == name) for name in SEVERITIES}
+        tta = [(i.acknowledged_at - i.detected_at).total_seconds() / 60 for i in rows if i.acknowledged_at]
+        ttr = [(i.resolved_at - i.detected_at).total_seconds() / 60 for i in rows if i.resolved_at]
+        return Stats(days, by_sev, len(rows), sum(1 for i in rows if i.status != "resolved"),
+                     (median(tta), percentile(tta, 90), len(tta)), (median(ttr), percentile(ttr, 90), len(ttr)))
+
+    # --- helpers ------------------------------------------------------------------------
+    @staticmethod
+    def _by_number(session: Session, number: int) -> Incident | None:
+        return session.exec(select(Incident).where(Incident.number == number)).first()
+
+    @staticmethod
+    def _event(session: Session, inc: Incident, actor: str, kind: str, text: str, now: datetime) -> str:
+        session.add(IncidentEvent(incident_id=inc.id, at=now, actor=actor[:64], kind=kind, text=text[:3000]))
+        return text
+
+    @staticmethod
+    def _reannounce(session: Session, inc: Incident, now: datetime) -> None:
+        if inc.outbox_id is not None and inc.channel:
+            enqueue(session, channel=inc.channel, kind="update", parent_id=inc.outbox_id,
+                    message=views.announcement(inc, now))
+
+
+def record_ts(session: Session, row: OutboxMessage) -> None:
+    """Outbox hook: keep the announcement's ts beside the incident."""
+    if row.kind != "post" or row.parent_id is not None:
+        return
+    for inc in session.exec(select(Incident).where(Incident.outbox_id == row.id)).all():
+        inc.ts = row.ts
+        session.add(inc)

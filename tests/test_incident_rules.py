@@ -1,0 +1,109 @@
+"""Incident numbering, reminders and statistics on real databases; the pure rules."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from chatops.incidents.rules import median, parse_ref, parse_window, percentile
+from chatops.incidents.service import IncidentService, NewIncident
+from storage.db import Database
+from storage.models import Incident, OutboxMessage
+
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+def new(title="x", severity="SEV2", detected=None) -> NewIncident:
+    return NewIncident(title=title, severity=severity, integration="Shopify", reporter="U1", detected_at=detected)
+
+
+def test_numbers_are_gapless_and_unique_under_concurrent_submissions(db):
+    service = IncidentService(db, "CINC")
+    numbers: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(8)
+
+    def submit(i: int) -> None:
+        barrier.wait()
+        for j in range(5):
+            inc = service.create(new(f"t{i}-{j}"))
+            with lock:
+                numbers.append(inc.number)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(numbers) == list(range(1, 41))
+    with db.session() as s:
+        assert len(s.exec(select(OutboxMessage)).all()) == 40, "one announcement each"
+
+
+def test_unacknowledged_sev1_and_sev2_remind_once_at_their_target(db):
+    service = IncidentService(db, "CINC")
+    sev1 = service.create(new("a", "SEV1", T0), now=T0)
+    sev2 = service.create(new("b", "SEV2", T0), now=T0)
+    service.create(new("c", "SEV3", T0), now=T0)
+    assert service.remind_due(T0 + timedelta(minutes=4, seconds=59)) == 0
+    assert service.remind_due(T0 + timedelta(minutes=5)) == 1  # SEV1: 5 min
+    service.acknowledge(sev2.number, "U2", T0 + timedelta(minutes=10))
+    assert service.remind_due(T0 + timedelta(minutes=30)) == 0  # SEV2 acknowledged in time; SEV1 reminded already
+    with db.session() as s:
+        reminders = [r for r in s.exec(select(OutboxMessage)).all() if r.dedupe_key]
+    assert len(reminders) == 1 and reminders[0].parent_id is not None
+    assert "INC-1" in reminders[0].payload["text"] and reminders[0].payload["reply_broadcast"] is True
+    assert sev1.number == 1
+
+
+def test_stats_median_and_p90_from_stored_timestamps(db):
+    service = IncidentService(db, None)
+    now = T0 + timedelta(days=1)
+    for minutes, sev in ((10, "SEV1"), (20, "SEV2"), (30, "SEV2"), (40, "SEV3"), (600, "SEV4")):
+        inc = service.create(new(severity=sev, detected=T0), now=T0)
+        service.acknowledge(inc.number, "U", T0 + timedelta(minutes=minutes / 10))
+        service.resolve(inc.number, "U", None, T0 + timedelta(minutes=minutes))
+    service.create(new(severity="SEV1", detected=T0 - timedelta(days=10)), now=T0 - timedelta(days=10))
+    stats = service.stats(7, now)
+    assert stats.total == 5 and stats.open == 0
+    assert stats.by_severity == {"SEV1": 1, "SEV2": 2, "SEV3": 1, "SEV4": 1}
+    assert stats.ttr == (30, 600, 5)
+    assert stats.tta == (3, 60, 5)
+    assert service.stats(30, now).total == 6
+
+
+def test_resolution_time_is_detection_to_resolution(db):
+    service = IncidentService(db, None)
+    inc = service.create(new(detected=T0 - timedelta(minutes=12)), now=T0)
+    outcome = service.resolve(inc.number, "U9", "done", T0 + timedelta(minutes=3))
+    assert outcome.changed and outcome.incident.resolved_at - outcome.incident.detected_at == timedelta(minutes=15)
+    again = service.resolve(inc.number, "U9", "again", T0 + timedelta(minutes=30))
+    assert not again.changed and again.incident.resolution_note == "done"
+    assert service.resolve(99, "U9").incident is None
+
+
+def test_parse_ref_and_window():
+    assert [parse_ref(s) for s in ("INC-7", "inc7", "#7", "7", " INC-12 ")] == [7, 7, 7, 7, 12]
+    assert [parse_ref(s) for s in ("INC-", "x", "INC-7a", "")] == [None] * 4
+    assert [parse_window(s) for s in ("", "7d", "30d", "30", "0d", "abc", "999d")] == [7, 7, 30, 30, None, None, None]
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=50))
+def test_percentiles_are_order_statistics(values):
+    p90 = percentile(values, 90)
+    assert p90 in values
+    assert sum(1 for v in values if v <= p90) >= 0.9 * len(values)
+    assert min(values) <= median(values) <= max(values)
+    assert percentile(values, 100) == max(values)
