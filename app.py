@@ -37,12 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     redactor = setup_logging("WARNING" if transport == "console" else None, settings.secret_values())
 
     from chatops.services import build_services
+    from storage.db import StorageError
 
     try:
         services = build_services(settings)
-    except Exception as exc:  # noqa: BLE001 - one readable line, no traceback, no password
+    except ConfigError as exc:
+        return _fail(str(exc))
+    except StorageError as exc:  # one readable line, no traceback, no password
         shown = make_url(settings.database_url).render_as_string(hide_password=True)
-        return _fail(redactor.redact(f"cannot open the database {shown}: {type(exc).__name__}: {exc}".splitlines()[0]))
+        return _fail(redactor.redact(f"cannot open the database {shown}: {exc}"))
 
     try:
         if transport == "console":
@@ -53,11 +56,12 @@ def main(argv: list[str] | None = None) -> int:
             from chatops.slack_app import build_bolt_app
 
             from chatops.background import Background
+            from chatops.slack_app import outbox_messenger
 
             # SIGTERM unwinds like Ctrl-C, so the lease is released and a survivor takes over at once
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-            app, messenger = build_bolt_app(services, verify_requests=transport == "http")
-            background = Background(services, messenger).start()
+            app, _ = build_bolt_app(services, verify_requests=transport == "http")
+            background = Background(services, outbox_messenger(services)).start()
             try:
                 if transport == "http":
                     from chatops.transports import http

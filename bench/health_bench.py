@@ -4,7 +4,10 @@ Starts `python app.py http` against loopback fakes (Slack Web API + integrations
 ~50 ms), fires signed requests at a fixed concurrency, prints p50/p95/max. Targets: every ack under
 3 s (Slack's limit) with wide margin; every health answer within the probe timeout plus a second.
 
-    make bench            # or: .venv/bin/python bench/health_bench.py [requests] [concurrency]
+    make bench            # or: .venv/bin/python bench/health_bench.py [requests] [concurrency] [hang]
+
+With a third argument `hang`, Shopify never answers (20 s) and the probe timeout is 5 s: every
+ack must still be immediate and every answer must arrive within 6 s.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ def pct(values: list[float], p: float) -> float:
 def main() -> None:
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    hang = len(sys.argv) > 3 and sys.argv[3] == "hang"
     ref: list = []
     fakes = FakeIntegrations(FakeServer(_integration_route("chatwoot", ref)),
                              FakeServer(_integration_route("shopify", ref)),
@@ -36,11 +40,14 @@ def main() -> None:
     ref.append(fakes)
     for name in ("chatwoot", "shopify", "ga"):
         fakes.behaviour[name] = Behaviour(delay_s=0.05)
+    if hang:
+        fakes.behaviour["shopify"] = Behaviour(delay_s=20)
     slack = FakeSlack()
     with tempfile.TemporaryDirectory() as tmp:
-        bot = start_bot(Path(tmp), {"SLACK_API_URL": slack.api_url, **integration_env(fakes)})
+        env = {"SLACK_API_URL": slack.api_url, **integration_env(fakes), "OCC_PROBE_TIMEOUT_S": "5"}
+        bot = start_bot(Path(tmp), env)
         try:
-            for label, text in (("help (ack only)", "help"), ("health", "health")):
+            for label, text in ((("health", "health"),) if hang else (("help (ack only)", "help"), ("health", "health"))):
                 acks: list[float] = []
                 sent: dict[str, float] = {}
 

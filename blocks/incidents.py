@@ -7,7 +7,8 @@ from typing import Any, Sequence
 
 from chatops.incidents.rules import INTEGRATIONS, SEVERITIES, STATUSES
 
-from .text import OPTION_TEXT_MAX, clock, context, duration, escape, header, message, plain, section, truncate
+from .text import (OPTION_TEXT_MAX, clock, context, duration, escape, header, message, plain, section, sections,
+                   truncate)
 
 NEW_INCIDENT, STATUS_VIEW, NOTE_VIEW = "incident_new", "incident_status", "incident_note"
 ACK, UPDATE, NOTE, RESOLVE = "incident_ack", "incident_update", "incident_add_note", "incident_resolve"
@@ -80,8 +81,8 @@ def _who(user: str | None) -> str:
     return f"<@{escape(user)}>" if user[:1] in ("U", "W") and user.isalnum() else escape(user, 64)
 
 
-def headline(inc: Any) -> str:
-    return f"{EMOJI.get(inc.severity, '')} *{inc.ref}* · {escape(inc.title)}"
+def headline(inc: Any, limit: int = 150) -> str:
+    return f"{EMOJI.get(inc.severity, '')} *{inc.ref}* · {escape(inc.title, limit)}"
 
 
 def resolution_time(inc: Any) -> str:
@@ -138,7 +139,12 @@ def created_view(inc: Any, announced_in: str | None) -> dict[str, Any]:
 
 
 def reply(text: str) -> dict[str, Any]:
+    """A short ephemeral answer; `text` is mrkdwn the bot wrote, with anything typed already escaped."""
     return message(text, [section(text)], response_type="ephemeral")
+
+
+def usage(synopsis: str) -> dict[str, Any]:
+    return reply(f"Usage: `{escape(synopsis)}`")
 
 
 def not_found(ref: str) -> dict[str, Any]:
@@ -156,18 +162,18 @@ def resolved_reply(inc: Any, already: bool) -> dict[str, Any]:
 def list_message(incidents: Sequence[Any], now: datetime) -> dict[str, Any]:
     if not incidents:
         return reply("No open incidents. :tada:")
-    lines = [f"{headline(i)} · {i.severity} · {i.status} · open {duration(now - i.detected_at)}" for i in incidents[:40]]
-    if len(incidents) > 40:
-        lines.append(f"…and {len(incidents) - 40} more")
-    return message(f"{len(incidents)} open incident(s)", [header("Open incidents"), section("\n".join(lines))],
+    lines = [f"{headline(i, 80)} · {i.severity} · {i.status} · open {duration(now - i.detected_at)}" for i in incidents]
+    return message(f"{len(incidents)} open incident(s)", [header("Open incidents"), *sections(lines, max_blocks=20)],
                    response_type="ephemeral")
 
 
 def detail_message(inc: Any, events: Sequence[Any], now: datetime) -> dict[str, Any]:
     msg = announcement(inc, now)
     blocks = [b for b in msg["blocks"] if b["type"] != "actions"]
-    lines = [f"`{e.at.strftime('%m-%d %H:%M')}` {_who(e.actor)} — {escape(e.text, 300)}" for e in events[-30:]]
-    blocks += [section("*Timeline*\n" + ("\n".join(lines) or "—"))]
+    lines = [f"`{e.at.strftime('%m-%d %H:%M')}` {_who(e.actor)} — {escape(e.text, 300)}" for e in events[-60:]]
+    if len(events) > 60:
+        lines.insert(0, f"…{len(events) - 60} earlier entries")
+    blocks += [section("*Timeline*"), *sections(lines or ["—"], max_blocks=40)]
     return message(msg["text"], blocks, response_type="ephemeral")
 
 

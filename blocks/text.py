@@ -58,6 +58,25 @@ def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": mrkdwn(text)}
 
 
+def sections(lines: list[str], *, max_blocks: int = 10) -> list[dict[str, Any]]:
+    """Lines (already escaped) packed into as few section blocks as fit Slack's 3,000-character
+    limit, never cutting a line (an escaped entity or a mention) in half; what does not fit in
+    `max_blocks` is counted in a last line."""
+    blocks: list[list[str]] = [[]]
+    size = 0
+    for n, line in enumerate(lines):
+        line = line if len(line) <= SECTION_TEXT_MAX - 40 else line[: SECTION_TEXT_MAX - 41].rsplit(" ", 1)[0] + "…"
+        if size + len(line) + 1 > SECTION_TEXT_MAX - 40:
+            if len(blocks) == max_blocks:
+                blocks[-1].append(f"…and {len(lines) - n} more")
+                break
+            blocks.append([])
+            size = 0
+        blocks[-1].append(line)
+        size += len(line) + 1
+    return [section("\n".join(b)) for b in blocks if b]
+
+
 def header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": plain(text, HEADER_MAX)}
 

@@ -25,8 +25,8 @@ class Invocation:
     user_name: str | None = None
     channel_id: str | None = None
     team_id: str | None = None
-    trigger_id: str | None = None
-    response_url: str | None = None
+    trigger_id: str | None = field(default=None, repr=False)
+    response_url: str | None = field(default=None, repr=False)  # a bearer secret for 30 minutes
 
     @classmethod
     def from_slash(cls, body: dict[str, Any]) -> "Invocation":
@@ -60,6 +60,9 @@ class Subcommand:
     usage: str = ""  # argument synopsis: "INC-<n> [note]"
     ack: AckFn | None = None
     run: RunFn | None = None
+    # whether the words after the name fit this subcommand; if not, a shorter name is tried
+    # (`/occ incident status page down` is a title, not `incident status` of incident "page")
+    accepts: Callable[[str], bool] | None = None
 
     @property
     def synopsis(self) -> str:
@@ -80,15 +83,18 @@ class Registry:
         return list(self._commands.values())
 
     def resolve(self, inv: Invocation) -> tuple[Subcommand | None, Invocation]:
-        """The longest registered name that prefixes the text, word by word (case-insensitive)."""
+        """The longest registered name that prefixes the text, word by word (case-insensitive),
+        and accepts the rest."""
         words = inv.text.split()
         for n in range(len(words), 0, -1):
-            name = " ".join(words[:n]).lower()
-            if name in self._commands:
-                rest = inv.text.strip()
-                for word in words[:n]:  # drop the matched words, keep the rest as typed
-                    rest = rest[len(word):].lstrip() if rest.lower().startswith(word.lower()) else rest
-                return self._commands[name], replace(inv, args=rest)
+            command = self._commands.get(" ".join(words[:n]).lower())
+            if command is None:
+                continue
+            rest = inv.text.strip()
+            for word in words[:n]:  # drop the matched words, keep the rest as typed
+                rest = rest[len(word):].lstrip() if rest.lower().startswith(word.lower()) else rest
+            if command.accepts is None or command.accepts(rest):
+                return command, replace(inv, args=rest)
         return None, inv
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -20,15 +21,27 @@ log = logging.getLogger(__name__)
 LEADER = "occ-leader"
 
 
+def _pid_namespace() -> str:
+    """Identifies this process's PID namespace: two containers may share a hostname, never this."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "-"
+
+
 def make_holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{socket.gethostname()}:{os.getpid()}:{_pid_namespace()}:{uuid.uuid4().hex[:8]}"
 
 
 def holder_is_dead(holder: str) -> bool:
-    """True when `holder` was a process on this host that no longer exists."""
-    host, _, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+    """True when `holder` was a process in this host's PID namespace that no longer exists."""
+    parts = holder.split(":")
+    if len(parts) != 4:
+        return False
+    host, pid_text, namespace, _ = parts
+    if host != socket.gethostname() or namespace != _pid_namespace() or namespace == "-":
+        return False
+    if not pid_text.isdigit() or int(pid_text) == os.getpid():
         return False
     try:
         os.kill(int(pid_text), 0)
@@ -45,10 +58,15 @@ class LeaseKeeper:
         self.name = name
         self.ttl = timedelta(seconds=ttl_s)
         self.holder = holder or make_holder_id()
-        self.is_leader = False
+        self._valid_until = 0.0  # monotonic: leadership ends here unless renewed, whatever the database says
+
+    @property
+    def is_leader(self) -> bool:
+        return time.monotonic() < self._valid_until
 
     def try_acquire(self, now: datetime | None = None) -> bool:
         """Take the lease if it is free or expired, renew it if it is ours. Returns leadership."""
+        started = time.monotonic()
         now = now or datetime.now(timezone.utc)
         expires = now + self.ttl
         try:
@@ -78,7 +96,8 @@ class LeaseKeeper:
             won = False
         if won != self.is_leader:
             log.info("lease %s: %s (%s)", self.name, "acquired" if won else "lost", self.holder)
-        self.is_leader = won
+        # counted from before the database call: a slow renewal shortens our term, never lengthens it
+        self._valid_until = started + self.ttl.total_seconds() * 0.9 if won else 0.0
         return won
 
     def release(self) -> None:
@@ -92,4 +111,4 @@ class LeaseKeeper:
                 )
         except Exception:  # noqa: BLE001
             log.warning("lease %s: could not release", self.name)
-        self.is_leader = False
+        self._valid_until = 0.0

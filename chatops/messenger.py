@@ -5,6 +5,7 @@ after `Retry-After`; replies to a command go to its `response_url`, with the sam
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
@@ -36,12 +37,28 @@ class Messenger(Protocol):
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
 
 
-def retry_handlers() -> list:
-    return [ConnectionErrorRetryHandler(max_retry_count=1), RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
+class RefusedConnectionRetryHandler(ConnectionErrorRetryHandler):
+    """Retries only when the connection was refused: then nothing reached Slack."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # noqa: ANN001
+        reason = getattr(error, "reason", error)
+        return response is None and isinstance(reason, ConnectionRefusedError)
 
 
-def make_web_client(api_url: str, token: str | None, timeout_s: float = 10) -> WebClient:
-    return WebClient(token=token, base_url=api_url, timeout=int(max(1, timeout_s)), retry_handlers=retry_handlers())
+def retry_handlers(*, rate_limits: bool = True) -> list:
+    """429s are retried after Retry-After. Connection errors are retried only where nothing can
+    have been sent (refused connections); a post whose answer was lost is the outbox's business."""
+    handlers: list = [RefusedConnectionRetryHandler(max_retry_count=1)]
+    if rate_limits:
+        handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    return handlers
+
+
+def make_web_client(api_url: str, token: str | None, timeout_s: float = 10, *, rate_limits: bool = True) -> WebClient:
+    """Interactive calls retry 429s in place; the outbox's client does not (it reschedules the row
+    after Retry-After instead of holding its thread)."""
+    return WebClient(token=token, base_url=api_url, timeout=int(max(1, timeout_s)),
+                     retry_handlers=retry_handlers(rate_limits=rate_limits))
 
 
 class SlackDeliveryError(Exception):
@@ -84,7 +101,23 @@ class SlackMessenger:
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)
 
+    def find_by_metadata(self, channel: str, event_type: str, key: str, value: object, *,
+                         oldest: datetime, thread_ts: str | None = None) -> str | None:
+        """The ts of a message we posted with `metadata.event_payload[key] == value`, if any."""
+        if thread_ts:
+            response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200,
+                                                         include_all_metadata=True)
+        else:
+            response = self.client.conversations_history(channel=channel, oldest=f"{oldest.timestamp():.6f}",
+                                                         limit=200, include_all_metadata=True)
+        for msg in response.get("messages") or []:
+            meta = msg.get("metadata") or {}
+            if meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get(key) == value:
+                return msg.get("ts")
+        return None
+
 
 def _msg(message: dict[str, Any]) -> dict[str, Any]:
     """Web API arguments from a message payload (response_url-only keys dropped)."""
-    return {k: v for k, v in message.items() if k in ("text", "blocks", "attachments", "unfurl_links", "metadata")}
+    return {k: v for k, v in message.items()
+            if k in ("text", "blocks", "attachments", "unfurl_links", "metadata", "reply_broadcast")}

@@ -1,23 +1,34 @@
-"""Durable delivery. Every outgoing alert, reminder (and later ticket) is a row written in the same
-transaction as the change it announces; the leader's sender delivers rows in order, honouring
-Retry-After on 429, backing off through Slack outages, and recording the returned `ts`.
+"""Durable delivery. Every outgoing alert, announcement and reminder (later: tickets) is a row
+written in the same transaction as the change it announces; the leader's sender delivers rows in
+order, honouring Retry-After on 429, backing off through Slack outages, and recording the `ts`.
 
-A row is claimed before it is sent (so two senders never send the same row) and marked sent with
-its `ts` right after Slack accepts it. The one window left is a crash between Slack's answer and
-that commit: the row is then sent again after restart (at-least-once, milliseconds wide)."""
+Never twice: a row is claimed before it is sent, so two senders never send it together; an edit
+superseded by a newer edit of the same message is dropped, so an old state never overwrites a new
+one; and a post whose fate is unknown (a timeout or a dropped connection after the request left)
+carries its outbox id in the message metadata, so the retry first looks for it in the channel
+(conversations.history / replies) and adopts it instead of posting again. Where that look-up is
+impossible (no history scope) the post is sent again: at-least-once, never lost."""
 from __future__ import annotations
 
+import contextvars
+import http.client
 import logging
+import random
+import socket
 import threading
+import time
+import urllib.error
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
+from chatops.leader import holder_is_dead
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, aware
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +38,12 @@ PERMANENT_ERRORS = frozenset({
     "invalid_arguments", "not_authed", "restricted_action", "channel_is_archived", "edit_window_closed",
 })
 CLAIM_TIMEOUT = timedelta(seconds=60)
-MAX_BACKOFF_S = 300.0
+MAX_BACKOFF_S = 30.0
+POSTS_PER_CHANNEL_S = 1.0  # chat.postMessage: about one message a second per channel
+METADATA_TYPE = "occ_outbox"
 
 SentHook = Callable[[Session, OutboxMessage], None]
+_captured: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("occ_outbox_capture", default=None)
 
 
 def enqueue(session: Session, *, channel: str, message: dict[str, Any], kind: str = "post",
@@ -38,80 +52,142 @@ def enqueue(session: Session, *, channel: str, message: dict[str, Any], kind: st
     row = OutboxMessage(kind=kind, channel=channel, payload=message, parent_id=parent_id, dedupe_key=dedupe_key)
     session.add(row)
     session.flush()
+    captured = _captured.get()
+    if captured is not None and row.id is not None:
+        captured.append(row.id)
     return row
+
+
+@contextmanager
+def capture() -> Iterator[list[int]]:
+    """Collect the ids of rows enqueued in this context (the console delivers only its own)."""
+    ids: list[int] = []
+    token = _captured.set(ids)
+    try:
+        yield ids
+    finally:
+        _captured.reset(token)
 
 
 class Permanent(Exception):
     pass
 
 
+class Uncertain(Exception):
+    """The request may have reached Slack; its answer did not reach us."""
+
+
+def _is_uncertain(exc: BaseException) -> bool:
+    if isinstance(exc, urllib.error.URLError):
+        reason = exc.reason
+        if isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
+            return False  # never connected: nothing was sent
+        return isinstance(reason, (TimeoutError, socket.timeout, ConnectionResetError, OSError))
+    return isinstance(exc, (TimeoutError, socket.timeout, ConnectionResetError, http.client.RemoteDisconnected,
+                            http.client.IncompleteRead, ConnectionAbortedError))
+
+
 class OutboxSender:
-    def __init__(self, db: Database, messenger: Any, *, holder: str):
+    def __init__(self, db: Database, messenger: Any, *, holder: str, pace: bool = True):
         self.db = db
+        self.pace = pace
         self.messenger = messenger
         self.holder = holder
         self.hooks: list[SentHook] = []
-        self.wake = threading.Event()
+        self._channel_free_at: dict[str, float] = {}  # monotonic time before which a channel is held
+        self._lock = threading.Lock()
 
     def on_sent(self, hook: SentHook) -> None:
         self.hooks.append(hook)
 
-    def due(self, now: datetime, limit: int) -> list[int]:
+    def due(self, now: datetime, limit: int, only: list[int] | None = None) -> list[OutboxMessage]:
         with self.db.session() as session:
-            rows = session.exec(
-                select(OutboxMessage.id).where(OutboxMessage.status == "pending")
-                .where(OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id).limit(limit)
-            ).all()
-        return [r for r in rows if r is not None]
+            query = (select(OutboxMessage).where(OutboxMessage.status == "pending")
+                     .where(OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id).limit(limit))
+            if only is not None:
+                query = query.where(OutboxMessage.id.in_(only or [-1]))  # type: ignore[union-attr]
+            return list(session.exec(query).all())
 
-    def drain(self, limit: int = 50, should_continue: Callable[[], bool] = lambda: True) -> int:
-        """Deliver what is due, oldest first. Returns how many rows were sent."""
+    def drain(self, limit: int = 50, should_continue: Callable[[], bool] = lambda: True,
+              only: list[int] | None = None) -> int:
+        """Deliver what is due, oldest first; `only` restricts it to those rows. Returns how many
+        rows were delivered."""
         sent = 0
-        for row_id in self.due(datetime.now(timezone.utc), limit):
+        held: set[str] = set()  # channels where an earlier row is waiting: keep their order
+        for row in self.due(datetime.now(timezone.utc), limit, only):
             if not should_continue():
                 break
-            if self._deliver(row_id):
+            if row.channel in held or (row.kind == "post" and time.monotonic() < self._channel_free_at.get(row.channel, 0)):
+                held.add(row.channel)
+                continue
+            outcome = self._deliver(row.id)  # type: ignore[arg-type]
+            if outcome is True:
                 sent += 1
+            elif outcome is False:
+                held.add(row.channel)
         return sent
 
-    def _claim(self, row_id: int, now: datetime) -> bool:
+    # --- one row ------------------------------------------------------------------------
+    def _claim(self, row_id: int, now: datetime) -> OutboxMessage | None:
+        """Claim a pending row: unclaimed, ours, claimed long ago, or claimed by a process on this
+        host that has died (a restart after kill -9 need not wait for the claim to time out)."""
         with self.db.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.status != "pending":
+                return None
+            stale = row.claimed_by is not None and holder_is_dead(row.claimed_by)
             result = session.exec(  # type: ignore[call-overload]
                 update(OutboxMessage).where(OutboxMessage.id == row_id).where(OutboxMessage.status == "pending")
                 .where(or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by == self.holder,  # type: ignore[union-attr]
-                           OutboxMessage.claimed_at < now - CLAIM_TIMEOUT))
+                           OutboxMessage.claimed_at < now - CLAIM_TIMEOUT,
+                           OutboxMessage.claimed_by == (row.claimed_by if stale else self.holder)))
                 .values(claimed_by=self.holder, claimed_at=now)
             )
-            return result.rowcount == 1
+            if result.rowcount != 1:
+                return None
+            session.refresh(row)
+            return row
 
-    def _deliver(self, row_id: int) -> bool:
+    def _deliver(self, row_id: int) -> bool | None:
+        """True: delivered. False: must wait (keep the channel's order). None: nothing to do."""
         now = datetime.now(timezone.utc)
-        if not self._claim(row_id, now):
-            return False
-        with self.db.session() as session:
-            row = session.get(OutboxMessage, row_id)
-            parent = session.get(OutboxMessage, row.parent_id) if row and row.parent_id else None
+        row = self._claim(row_id, now)
         if row is None:
-            return False
+            return None
+        with self.db.session() as session:
+            parent = session.get(OutboxMessage, row.parent_id) if row.parent_id else None
+            newer = row.kind == "update" and session.exec(
+                select(OutboxMessage.id).where(OutboxMessage.parent_id == row.parent_id)
+                .where(OutboxMessage.kind == "update").where(OutboxMessage.status == "pending")
+                .where(OutboxMessage.id > row_id)).first() is not None
+        if newer:
+            self._finish(row_id, status="superseded")  # a newer edit of the same message will say more
+            return None
         if row.parent_id is not None:
             if parent is None or parent.status == "failed":
-                self._finish(row_id, failed="the message it belongs to could not be sent")
-                return False
+                self._finish(row_id, status="failed", error="the message it belongs to could not be sent")
+                return None
             if parent.status != "sent" or not parent.ts:
-                self._release(row_id, delay_s=1.0, error=None)  # wait for the parent's ts
+                self._release(row_id, delay_s=1.0, error=None)
                 return False
         try:
             ts = self._send(row, parent)
         except Permanent as exc:
             log.error("outbox %s to %s failed for good: %s", row_id, row.channel, exc)
-            self._finish(row_id, failed=str(exc))
-            return False
+            self._finish(row_id, status="failed", error=str(exc))
+            return None
         except Exception as exc:  # noqa: BLE001 - transient: back off and try again
             delay = _retry_delay(exc, row.attempts)
-            log.warning("outbox %s to %s: %s; retrying in %.0f s", row_id, row.channel, _describe(exc), delay)
-            self._release(row_id, delay_s=delay, error=_describe(exc))
+            uncertain = row.kind == "post" and _is_uncertain(exc)
+            log.warning("outbox %s to %s: %s; retrying in %.0f s%s", row_id, row.channel, _describe(exc), delay,
+                        " (it may have been posted: will look for it first)" if uncertain else "")
+            if isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", None) == 429:
+                self._channel_free_at[row.channel] = time.monotonic() + delay
+            self._release(row_id, delay_s=delay, error=_describe(exc), uncertain=uncertain or None)
             return False
-        self._finish(row_id, ts=ts)
+        if row.kind == "post" and self.pace:
+            self._channel_free_at[row.channel] = time.monotonic() + POSTS_PER_CHANNEL_S
+        self._finish(row_id, status="sent", ts=ts)
         return True
 
     def _send(self, row: OutboxMessage, parent: OutboxMessage | None) -> str | None:
@@ -119,31 +195,65 @@ class OutboxSender:
             if row.kind == "update":
                 assert parent is not None and parent.ts
                 self.messenger.update(row.channel, parent.ts, row.payload)
+                if row.parent_id is not None:
+                    self._supersede_older(row)
                 return parent.ts
-            return self.messenger.post(row.channel, row.payload, thread_ts=parent.ts if parent else None)
+            thread_ts = parent.ts if parent else None
+            if row.uncertain:
+                found = self._find_posted(row, thread_ts)
+                if found:
+                    log.info("outbox %s was posted before (ts found in the channel); not posting again", row.id)
+                    return found
+            payload = {**row.payload, "metadata": {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": row.id}}}
+            return self.messenger.post(row.channel, payload, thread_ts=thread_ts)
         except SlackApiError as exc:
             error = str((exc.response or {}).get("error") or "")
             if error in PERMANENT_ERRORS:
                 raise Permanent(error) from None
             raise
 
-    def _finish(self, row_id: int, *, ts: str | None = None, failed: str | None = None) -> None:
+    def _find_posted(self, row: OutboxMessage, thread_ts: str | None) -> str | None:
+        finder = getattr(self.messenger, "find_by_metadata", None)
+        if finder is None:
+            return None
+        oldest = aware(row.created_at) - timedelta(seconds=5)
+        try:
+            return finder(row.channel, METADATA_TYPE, "outbox_id", row.id, oldest=oldest, thread_ts=thread_ts)
+        except Exception as exc:  # noqa: BLE001 - no way to look: post again (at-least-once)
+            log.warning("outbox %s: could not look for an earlier post (%s); posting again", row.id, _describe(exc))
+            return None
+
+    def _supersede_older(self, row: OutboxMessage) -> None:
+        """An edit went out: older edits still waiting for the same message would undo it."""
+        with self.db.session() as session:
+            session.exec(  # type: ignore[call-overload]
+                update(OutboxMessage).where(OutboxMessage.parent_id == row.parent_id)
+                .where(OutboxMessage.kind == "update").where(OutboxMessage.status == "pending")
+                .where(OutboxMessage.id < row.id).values(status="superseded")
+            )
+
+    def _finish(self, row_id: int, *, status: str, ts: str | None = None, error: str | None = None) -> None:
         with self.db.session() as session:
             row = session.get(OutboxMessage, row_id)
             if row is None:
                 return
-            row.status = "failed" if failed else "sent"
-            row.last_error = failed[:300] if failed else None
-            row.ts = ts or row.ts
+            row.status, row.ts = status, ts or row.ts
+            row.last_error = error[:300] if error else None
             row.sent_at = datetime.now(timezone.utc)
             row.attempts += 1
+            row.uncertain = False
             session.add(row)
-            session.flush()
-            if not failed:
+        if status != "sent" or not self.hooks:
+            return
+        try:  # the delivery is recorded above; the hooks only copy the ts beside what it announced
+            with self.db.session() as session:
+                row = session.get(OutboxMessage, row_id)
                 for hook in self.hooks:
                     hook(session, row)
+        except Exception:  # noqa: BLE001
+            log.exception("outbox %s: delivered, but recording its ts failed", row_id)
 
-    def _release(self, row_id: int, *, delay_s: float, error: str | None) -> None:
+    def _release(self, row_id: int, *, delay_s: float, error: str | None, uncertain: bool | None = None) -> None:
         with self.db.session() as session:
             row = session.get(OutboxMessage, row_id)
             if row is None:
@@ -151,20 +261,22 @@ class OutboxSender:
             if error is not None:
                 row.attempts += 1
                 row.last_error = error[:300]
+            if uncertain is not None:
+                row.uncertain = row.uncertain or uncertain
             row.claimed_by = None
             row.claimed_at = None
             row.next_attempt_at = datetime.now(timezone.utc) + timedelta(seconds=delay_s)
             session.add(row)
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: BaseException) -> str:
     if isinstance(exc, SlackApiError):
         status = getattr(exc.response, "status_code", "?")
         return f"Slack answered HTTP {status} ({(exc.response or {}).get('error', 'error')})"
     return type(exc).__name__
 
 
-def _retry_delay(exc: Exception, attempts: int) -> float:
+def _retry_delay(exc: BaseException, attempts: int) -> float:
     if isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", None) == 429:
         headers = getattr(exc.response, "headers", None) or {}
         value = next((v for k, v in headers.items() if k.lower() == "retry-after"), 1)
@@ -172,4 +284,4 @@ def _retry_delay(exc: Exception, attempts: int) -> float:
             return max(1.0, float(value[0] if isinstance(value, list) else value))
         except (TypeError, ValueError):
             return 1.0
-    return min(MAX_BACKOFF_S, 2.0 ** min(attempts, 9))
+    return min(MAX_BACKOFF_S, 2.0 ** min(attempts, 5)) * random.uniform(0.8, 1.0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from blocks.help import help_message
 from chatops.commands import Invocation, Registry, Subcommand
@@ -22,7 +22,8 @@ from chatops.integrations import Integrations, build_integrations
 from chatops.integrations.base import AsyncRuntime
 from chatops.settings import Settings
 from chatops.views import ViewRegistry
-from storage.db import Database
+from storage.db import Database, StorageError
+from storage.repos import prune
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,15 @@ def build_registry(views: ViewRegistry) -> Registry:
 
 
 def build_services(settings: Settings, *, migrate: bool = True) -> Services:
-    db = Database(settings.database_url)
-    if migrate:
-        db.migrate()
-    runtime = AsyncRuntime()
+    """Raises ConfigError for a configuration that cannot work, StorageError for the database."""
     integrations = build_integrations(settings)
+    try:
+        db = Database(settings.database_url)
+        if migrate:
+            db.migrate()
+    except Exception as exc:
+        raise StorageError(f"{type(exc).__name__}: {exc}".splitlines()[0]) from exc
+    runtime = AsyncRuntime()
     damping = Damping(down_after=settings.occ_down_after, recover_after=settings.occ_recover_after,
                       degrade_after=settings.occ_down_after, error_rate=settings.occ_error_rate,
                       window=settings.occ_alert_window)
@@ -86,8 +91,16 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
                         commands=build_registry(views), views=views, damping=damping, alerts=alerts,
                         monitor=monitor, incidents=incidents)
     services.jobs.append(Job("incident reminders", 15, incidents.remind_due))
+    services.jobs.append(Job("retention", 3600, lambda: _prune(db)))
     services.outbox_hooks += [alert_record_ts, incident_service.record_ts]
     return services
+
+
+def _prune(db: Database) -> None:
+    with db.session() as session:
+        counts = prune(session, datetime.now(timezone.utc))
+    if any(counts.values()):
+        log.info("retention: removed %s", counts)
 
 
 def answer_command(services: Services, inv: Invocation) -> tuple[Subcommand | None, Invocation, dict | None]:

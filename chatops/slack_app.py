@@ -39,5 +39,14 @@ def build_bolt_app(services: Services, *, verify_requests: bool) -> tuple[App, S
         logger=bolt_logger,
     )
     messenger = SlackMessenger(make_web_client(settings.api_url, bot_token))
-    listeners.register(app, services, messenger)
+    work = ThreadPoolExecutor(max_workers=128, thread_name_prefix="occ-work")
+    listeners.register(app, services, messenger, work)
     return app, messenger
+
+
+def outbox_messenger(services: Services) -> SlackMessenger:
+    """The outbox's own client: a 429 reschedules the row instead of sleeping in the sender."""
+    settings = services.settings
+    assert settings.slack_bot_token is not None
+    return SlackMessenger(make_web_client(settings.api_url, settings.slack_bot_token.get_secret_value(),
+                                          rate_limits=False))

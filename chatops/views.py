@@ -88,15 +88,19 @@ def field_values(state_values: Any) -> dict[str, Any]:
     return out
 
 
+def _str(value: Any) -> str | None:
+    return value[:64] if isinstance(value, str) and value else None
+
+
 def submission_from_payload(body: dict[str, Any]) -> ViewSubmission:
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
     user = body.get("user") if isinstance(body.get("user"), dict) else {}
     state = view.get("state") if isinstance(view.get("state"), dict) else {}
     return ViewSubmission(
         callback_id=str(view.get("callback_id") or ""),
-        user_id=str(user.get("id") or "unknown"),
-        user_name=user.get("username") or user.get("name"),
+        user_id=_str(user.get("id")) or "unknown",
+        user_name=_str(user.get("username") or user.get("name")),
         values=field_values(state.get("values")),
-        private_metadata=str(view.get("private_metadata") or ""),
-        view_id=view.get("id"),
+        private_metadata=str(view.get("private_metadata") or "")[:3000],
+        view_id=_str(view.get("id")),
     )

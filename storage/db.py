@@ -28,7 +28,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=10)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
@@ -90,6 +90,10 @@ def ping(engine: Engine) -> bool:
     except Exception:  # noqa: BLE001 - any failure means "not reachable"
         log.warning("database ping failed", exc_info=False)
         return False
+
+
+class StorageError(Exception):
+    """The database could not be opened or migrated (one line for people, no secrets)."""
 
 
 class Database:

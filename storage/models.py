@@ -33,6 +33,7 @@ class ProbeResult(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=500)
     open_conversations: int | None = None
     breaching: int | None = None
+    source: str = Field(default="monitor", max_length=16)  # monitor | on_demand
 
 
 class SlackEvent(SQLModel, table=True):
@@ -84,7 +85,7 @@ class AlertEpisode(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow)
     changed_at: datetime = Field(default_factory=utcnow)
     resolved_at: datetime | None = None
-    channel: str = Field(max_length=32)
+    channel: str = Field(max_length=80)
     outbox_id: int | None = None  # the post that announced it; its ts lives on that outbox row
     ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=500)
@@ -104,7 +105,7 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)  # post | update
-    channel: str = Field(max_length=32)
+    channel: str = Field(max_length=80)
     payload: dict = Field(sa_column=Column(JSON, nullable=False))
     parent_id: int | None = Field(default=None, index=True)  # update: the post to edit; post: thread under it
     dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
@@ -117,6 +118,7 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
     ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=300)
+    uncertain: bool = False  # the last send may have reached Slack: look for it before posting again
 
 
 class Counter(SQLModel, table=True):
@@ -148,10 +150,11 @@ class Incident(SQLModel, table=True):
     resolved_by: str | None = Field(default=None, max_length=64)
     resolution_note: str | None = Field(default=None, max_length=3000)
     alert_episode_id: int | None = None
-    channel: str | None = Field(default=None, max_length=32)
+    channel: str | None = Field(default=None, max_length=80)
     outbox_id: int | None = None  # the announcement; its ts lives on that outbox row
     ts: str | None = Field(default=None, max_length=32)
     reminded_at: datetime | None = None
+    view_id: str | None = Field(default=None, max_length=32, unique=True)  # the modal it came from
 
     @property
     def ref(self) -> str:

@@ -1,13 +1,13 @@
 """Repositories: small functions over a session, one concern each."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from .models import Counter, ProbeResult, SlackEvent
+from .models import AlertEpisode, Counter, Incident, OutboxMessage, ProbeResult, SlackEvent
 
 
 def add_probe_results(session: Session, rows: list[ProbeResult]) -> None:
@@ -42,6 +42,32 @@ def claim_event(session: Session, event_id: str, event_type: str) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def release_event(session: Session, event_id: str) -> None:
+    """Forget a delivery whose handling failed, so that Slack's retry is handled."""
+    event = session.get(SlackEvent, event_id)
+    if event is not None:
+        session.delete(event)
+
+
+def prune(session: Session, now: datetime, *, events_days: int = 2, probes_days: int = 30,
+          outbox_days: int = 30) -> dict[str, int]:
+    """Retention: delivered events, old probe results and finished outbox rows."""
+    counts = {}
+    for model, column, days, extra in (
+        (SlackEvent, SlackEvent.received_at, events_days, None),
+        (ProbeResult, ProbeResult.checked_at, probes_days, None),
+        (OutboxMessage, OutboxMessage.created_at, outbox_days, OutboxMessage.status.in_(("sent", "superseded", "failed"))),  # type: ignore[attr-defined]
+    ):
+        query = delete(model).where(column < now - timedelta(days=days))
+        if extra is not None:  # announcements stay: later edits and thread replies need their ts
+            query = query.where(extra).where(
+                OutboxMessage.id.not_in(select(AlertEpisode.outbox_id).where(AlertEpisode.outbox_id.is_not(None))),  # type: ignore[union-attr]
+                OutboxMessage.id.not_in(select(Incident.outbox_id).where(Incident.outbox_id.is_not(None))),  # type: ignore[union-attr]
+            )
+        counts[model.__tablename__] = session.execute(query).rowcount or 0
+    return counts
 
 
 def next_number(session: Session, name: str) -> int:

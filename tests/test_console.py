@@ -89,6 +89,24 @@ def test_console_modal_cancelled_by_end_of_input(tmp_path):
     assert "(cancelled)" in _console(tmp_path, "demo\n", services)
 
 
+def test_console_incident_lifecycle_with_prefilled_title(tmp_path):
+    """From the console: the modal asked in turn (Enter keeps the prefilled title), the
+    announcement printed, then acknowledge, note, status, resolve with a resolution time."""
+    services = _services(tmp_path, occ_incidents_channel="CINC")
+    script = "\n".join([
+        "incident Checkout <!here> down", "", "2", "1", "Payments fail", "",
+        "incident ack INC-1", "incident note INC-1 rolled back", "incident status INC-1 monitoring",
+        "incident resolve INC-1 fixed", "incidents", "memory",
+    ]) + "\n"
+    out = _console(tmp_path, script, services)
+    assert "Title [Checkout <!here> down]> " in out
+    assert "INC-1 · Checkout <!here> down is open (SEV2, Shopify)." in out
+    assert "[posted to #CINC]" in out and "[posted to #CINC (thread)]" in out
+    assert "INC-1 resolved — resolution time" in out
+    assert "No open incidents" in out
+    assert "incident.resolve by console · incident:INC-1 — fixed" in out
+
+
 def test_mock_mode_never_calls_integrations(tmp_path):
     env = {**CLEAN, "DASHBOARD_USE_MOCK": "true", "CHATWOOT_BASE_URL": "http://127.0.0.1:1",
            "CHATWOOT_API_TOKEN": "t", "CHATWOOT_ACCOUNT_ID": "1"}

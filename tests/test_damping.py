@@ -42,6 +42,19 @@ def test_slow_answers_degrade_after_two_and_recover_after_two_healthy():
     assert run([OK, DEG, DEG, DEG, OK, OK]) == [OK, OK, DEG, DEG, DEG, OK]
 
 
+def test_a_steady_error_rate_is_one_degraded_episode_not_a_flapping_one():
+    states = run(([OK] * 4 + [DOWN]) * 8)  # 20 % errors, never two in a row
+    first = states.index(DEG)
+    assert all(s == DEG for s in states[first:]), states
+
+
+def test_sporadic_failures_are_counted_outside_outage_runs():
+    from chatops.health.damping import sporadic_failures
+
+    assert sporadic_failures([DOWN, OK, DOWN, DOWN, DOWN, OK, DOWN], 2) == 2
+    assert sporadic_failures([DOWN, DOWN], 2) == 0
+
+
 def test_error_rate_over_the_window_degrades():
     # 2 failures in 10 probes, never two in a row and under half: DEGRADED when the latest failed
     states = run([OK, OK, OK, DOWN, OK, OK, OK, OK, OK, DOWN])
@@ -60,6 +73,6 @@ def test_damping_invariants(observations):
         if state == DOWN:
             assert observations[i] == DOWN or (i > 0 and states[i - 1] == DOWN)
         if len(recent) == 2 and recent == [OK, OK]:
-            assert state == OK  # two healthy probes in a row always recover
+            assert state in (OK, DEG)  # two healthy probes in a row end an outage
         if len(recent) == 2 and recent == [DOWN, DOWN]:
             assert state == DOWN  # two failures in a row are always an outage

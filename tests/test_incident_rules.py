@@ -107,3 +107,48 @@ def test_percentiles_are_order_statistics(values):
     assert sum(1 for v in values if v <= p90) >= 0.9 * len(values)
     assert min(values) <= median(values) <= max(values)
     assert percentile(values, 100) == max(values)
+
+
+def test_a_resubmitted_modal_is_one_incident(db):
+    service = IncidentService(db, "CINC")
+    first = service.create(NewIncident(title="x", severity="SEV3", integration="Slack", reporter="U1", view_id="V42"))
+    again = service.create(NewIncident(title="x", severity="SEV3", integration="Slack", reporter="U1", view_id="V42"))
+    assert first.number == again.number == 1
+    with db.session() as s:
+        assert len(s.exec(select(Incident)).all()) == 1
+        assert len(s.exec(select(OutboxMessage)).all()) == 1
+
+
+def test_two_people_resolving_at_once_resolve_it_once(db):
+    from storage.models import IncidentEvent, MemoryEntry
+
+    service = IncidentService(db, "CINC")
+    inc = service.create(new("race"))
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def resolve(i):
+        barrier.wait()
+        outcomes.append(service.resolve(inc.number, f"U{i}"))
+
+    threads = [threading.Thread(target=resolve, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(o.changed for o in outcomes) == 1
+    with db.session() as s:
+        assert len([e for e in s.exec(select(IncidentEvent)).all() if e.kind == "resolved"]) == 1
+        assert len(s.exec(select(MemoryEntry)).all()) == 1
+
+
+def test_the_reminder_reaches_slack_broadcast_in_the_thread(slack):
+    from blocks.incidents import reminder
+    from chatops.messenger import SlackMessenger, make_web_client
+
+    inc = Incident(number=3, title="Checkout down", severity="SEV1", integration="Shopify", reporter="U1",
+                   detected_at=T0)
+    messenger = SlackMessenger(make_web_client(slack.api_url, "xoxb-test"))
+    messenger.post("CINC", reminder(inc, T0 + timedelta(minutes=6)), thread_ts="1.1")
+    body = slack.wait_for("chat.postMessage")[0].body
+    assert body["reply_broadcast"] is True and body["thread_ts"] == "1.1" and "INC-3" in body["text"]

@@ -65,7 +65,7 @@ def test_post_then_update_then_thread_in_order(db):
         enqueue(s, channel="C1", message={"text": "edited"}, kind="update", parent_id=post.id)
         enqueue(s, channel="C1", message={"text": "recovered"}, parent_id=post.id)
     messenger = Recorder()
-    sender = OutboxSender(db, messenger, holder="h1")
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
     assert sender.drain() == 3
     assert messenger.sent == [("post", "C1", "down", None), ("update", "C1", "edited", "ts-1"),
                               ("post", "C1", "recovered", "ts-1")]
@@ -79,7 +79,7 @@ def test_children_wait_for_the_parent(db):
         enqueue(s, channel="C1", message={"text": "edited"}, kind="update", parent_id=post.id)
     messenger = Recorder()
     messenger.fail_next = [slack_error(500, "internal_error")]
-    sender = OutboxSender(db, messenger, holder="h1")
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
     assert sender.drain() == 0
     assert messenger.sent == []
     with db.session() as s:  # make both due now
@@ -95,7 +95,7 @@ def test_rate_limit_waits_retry_after_and_outage_backs_off(db):
         enqueue(s, channel="C1", message={"text": "a"})
     messenger = Recorder()
     messenger.fail_next = [slack_error(429, "ratelimited", {"Retry-After": "30"})]
-    sender = OutboxSender(db, messenger, holder="h1")
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
     before = datetime.now(timezone.utc)
     sender.drain()
     row = rows(db)[0]
@@ -111,8 +111,8 @@ def test_permanent_errors_fail_the_row_and_its_children(db):
         enqueue(s, channel="CX", message={"text": "b"}, kind="update", parent_id=post.id)
     messenger = Recorder()
     messenger.fail_next = [slack_error(200, "channel_not_found")]
-    OutboxSender(db, messenger, holder="h1").drain()
-    OutboxSender(db, messenger, holder="h1").drain()
+    OutboxSender(db, messenger, holder="h1", pace=False).drain()
+    OutboxSender(db, messenger, holder="h1", pace=False).drain()
     assert [r.status for r in rows(db)] == ["failed", "failed"]
     assert rows(db)[0].last_error == "channel_not_found"
 
@@ -122,7 +122,7 @@ def test_two_senders_never_send_one_row_twice(db):
         for i in range(30):
             enqueue(s, channel="C1", message={"text": f"m{i}"})
     messenger = Recorder()
-    senders = [OutboxSender(db, messenger, holder=f"h{i}") for i in range(3)]
+    senders = [OutboxSender(db, messenger, holder=f"h{i}", pace=False) for i in range(3)]
     threads = [threading.Thread(target=s.drain) for s in senders]
     for t in threads:
         t.start()
@@ -177,9 +177,166 @@ def test_a_dead_predecessor_on_this_host_is_taken_over_at_once(db):
 
     gone = subprocess.Popen(["true"])
     gone.wait()
-    dead = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{gone.pid}:dead")
+    dead = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{gone.pid}:{_ns()}:dead")
     other_host = LeaseKeeper(db, ttl_s=60, holder="elsewhere:1:x")
-    me = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{__import__('os').getpid()}:me")
+    me = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{__import__('os').getpid()}:{_ns()}:me")
     assert dead.try_acquire()
     assert me.try_acquire(), "the previous process on this host is gone: no need to wait 60 s"
     assert not other_host.try_acquire(), "a live lease elsewhere is respected"
+
+
+def test_a_row_claimed_by_a_dead_process_on_this_host_is_sent_at_once(db):
+    import socket
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with db.session() as s:
+        row = enqueue(s, channel="C1", message={"text": "owed"})
+        row.claimed_by, row.claimed_at = f"{socket.gethostname()}:{gone.pid}:{_ns()}:x", datetime.now(timezone.utc)
+        s.add(row)
+    messenger = Recorder()
+    assert OutboxSender(db, messenger, holder="h-new", pace=False).drain() == 1
+    assert messenger.sent == [("post", "C1", "owed", None)]
+    with db.session() as s:  # a live claim elsewhere is respected until it times out
+        row = enqueue(s, channel="C1", message={"text": "theirs"})
+        row.claimed_by, row.claimed_at = "elsewhere:1:x", datetime.now(timezone.utc)
+        s.add(row)
+    assert OutboxSender(db, messenger, holder="h-new", pace=False).drain() == 0
+
+
+def test_an_old_edit_never_overwrites_a_newer_one(db):
+    with db.session() as s:
+        post = enqueue(s, channel="C1", message={"text": "v0"})
+    messenger = Recorder()
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
+    sender.drain()
+    with db.session() as s:
+        enqueue(s, channel="C1", message={"text": "v1 acknowledged"}, kind="update", parent_id=post.id)
+        enqueue(s, channel="C1", message={"text": "v2 resolved"}, kind="update", parent_id=post.id)
+    sender.drain()
+    assert [m[2] for m in messenger.sent if m[0] == "update"] == ["v2 resolved"]
+    assert [r.status for r in rows(db)] == ["sent", "superseded", "sent"]
+
+
+def test_a_failed_older_edit_is_dropped_once_a_newer_one_went_out(db):
+    with db.session() as s:
+        post = enqueue(s, channel="C1", message={"text": "v0"})
+    messenger = Recorder()
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
+    sender.drain()
+    with db.session() as s:
+        old = enqueue(s, channel="C1", message={"text": "old"}, kind="update", parent_id=post.id)
+    messenger.fail_next = [slack_error(500, "internal_error")]
+    sender.drain()  # "old" fails and waits
+    with db.session() as s:
+        enqueue(s, channel="C2", message={"text": "new"}, kind="update", parent_id=post.id)
+    sender.drain()
+    with db.session() as s:
+        assert s.get(OutboxMessage, old.id).status == "superseded"
+    assert [m[2] for m in messenger.sent if m[0] == "update"] == ["new"]
+
+
+def test_posts_to_one_channel_are_paced_and_keep_their_order(db):
+    with db.session() as s:
+        for i in range(3):
+            enqueue(s, channel="C1", message={"text": f"c1-{i}"})
+        enqueue(s, channel="C2", message={"text": "c2"})
+    messenger = Recorder()
+    sender = OutboxSender(db, messenger, holder="h1")
+    assert sender.drain() == 2  # one per channel now
+    assert [m[2] for m in messenger.sent] == ["c1-0", "c2"]
+    import time as _time
+
+    _time.sleep(1.05)
+    sender.drain()
+    assert [m[2] for m in messenger.sent] == ["c1-0", "c2", "c1-1"]
+
+
+class HistoryRecorder(Recorder):
+    def __init__(self, history: dict | None = None, fails: bool = False):
+        super().__init__()
+        self.history = history or {}
+        self.fails = fails
+        self.lookups = 0
+
+    def find_by_metadata(self, channel, event_type, key, value, *, oldest, thread_ts=None):
+        self.lookups += 1
+        if self.fails:
+            raise slack_error(200, "missing_scope")
+        return self.history.get(value)
+
+
+def test_an_uncertain_post_is_looked_for_before_posting_again(db):
+    with db.session() as s:
+        row = enqueue(s, channel="C1", message={"text": "alert"})
+    messenger = HistoryRecorder()
+    messenger.fail_next = [TimeoutError("read timed out")]
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
+    sender.drain()
+    stored = rows(db)[0]
+    assert stored.uncertain and stored.status == "pending"
+    messenger.history = {row.id: "ts-found"}  # Slack had it after all
+    with db.session() as s:
+        r = s.get(OutboxMessage, row.id)
+        r.next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+        s.add(r)
+    assert sender.drain() == 1
+    assert messenger.sent == [] and messenger.lookups == 1
+    assert rows(db)[0].ts == "ts-found" and rows(db)[0].status == "sent"
+
+
+def test_an_uncertain_post_that_cannot_be_looked_for_is_posted_again(db):
+    with db.session() as s:
+        enqueue(s, channel="C1", message={"text": "alert"})
+    messenger = HistoryRecorder(fails=True)
+    messenger.fail_next = [ConnectionResetError()]
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
+    sender.drain()
+    with db.session() as s:
+        r = s.exec(__import__("sqlmodel").select(OutboxMessage)).one()
+        r.next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+        s.add(r)
+    assert sender.drain() == 1
+    assert [m[2] for m in messenger.sent] == ["alert"]
+
+
+def test_posts_carry_their_outbox_id_as_metadata(db):
+    with db.session() as s:
+        row = enqueue(s, channel="C1", message={"text": "alert"})
+
+    class Capturing(Recorder):
+        def post(self, channel, message, *, thread_ts=None):
+            self.payload = message
+            return super().post(channel, message, thread_ts=thread_ts)
+
+    messenger = Capturing()
+    OutboxSender(db, messenger, holder="h1", pace=False).drain()
+    assert messenger.payload["metadata"] == {"event_type": "occ_outbox", "event_payload": {"outbox_id": row.id}}
+
+
+def _ns() -> str:
+    from chatops.leader import _pid_namespace
+
+    return _pid_namespace()
+
+
+def test_a_dead_looking_pid_in_another_pid_namespace_is_not_taken_over(db):
+    import socket
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    other_ns = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{gone.pid}:999999:x")
+    me = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:1:{_ns()}:me")
+    assert other_ns.try_acquire()
+    assert not me.try_acquire(), "same hostname, other container: its pid means nothing here"
+
+
+def test_leadership_lapses_without_renewal_even_if_the_database_is_silent(db):
+    keeper = LeaseKeeper(db, ttl_s=1, holder="solo")
+    assert keeper.try_acquire() and keeper.is_leader
+    import time as _time
+
+    _time.sleep(1.0)
+    assert not keeper.is_leader

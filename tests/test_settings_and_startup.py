@@ -113,3 +113,11 @@ def test_unreachable_database_is_one_line(tmp_path):
     assert result.returncode == 2
     assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.startswith("occ: cannot open the database postgresql+psycopg://occ:***@127.0.0.1:1/occ")
+
+
+def test_unusable_service_account_file_names_the_variable(tmp_path):
+    bad = tmp_path / "sa.json"
+    bad.write_text('{"type": "service_account"}')
+    result = _app(["console"], {"GA_PROPERTY_ID": "1", "GOOGLE_APPLICATION_CREDENTIALS": str(bad)}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("occ: GOOGLE_APPLICATION_CREDENTIALS is not a usable service-account file")

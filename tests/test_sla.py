@@ -51,6 +51,16 @@ def test_parse_conversation_fields():
     assert parse_conversation({"id": 1, "created_at": True}) is None
 
 
+@pytest.mark.parametrize("created", [1e20, "inf", "nan", -1e20, "9999-12-31T23:59:59", float("inf"), [1], {"a": 1}])
+def test_unusable_dates_skip_the_conversation(created):
+    assert parse_conversation({"id": 1, "created_at": created}) is None
+
+
+def test_millisecond_timestamps_are_understood():
+    c = parse_conversation({"id": 1, "created_at": 1_795_000_000_000})
+    assert c.created_at == datetime.fromtimestamp(1_795_000_000, tz=timezone.utc)
+
+
 def test_breach_boundary_and_statuses():
     assert breach_of(conv(30), NOW, 30) is None  # exactly at the SLA: not yet breached
     assert breach_of(conv(30.1), NOW, 30) is not None

@@ -5,6 +5,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import inspect, text
+from sqlmodel import select
 
 from storage.db import Database
 from storage.models import ProbeResult
@@ -96,3 +97,30 @@ def test_concurrent_migrations_on_one_database(db_url):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_retention_keeps_recent_rows_and_announcements(db_url):
+    from storage.models import AlertEpisode, OutboxMessage, SlackEvent
+    from storage.repos import prune
+
+    db = Database(db_url)
+    db.migrate()
+    old = T0 - timedelta(days=60)
+    with db.session() as s:
+        s.add(SlackEvent(event_id="old", event_type="x", received_at=old))
+        s.add(SlackEvent(event_id="new", event_type="x", received_at=T0))
+        s.add(ProbeResult(integration="shopify", checked_at=old, state="OK", ok=True))
+        announced = OutboxMessage(kind="post", channel="C", payload={}, status="sent", created_at=old)
+        plain = OutboxMessage(kind="post", channel="C", payload={}, status="sent", created_at=old)
+        pending = OutboxMessage(kind="post", channel="C", payload={}, status="pending", created_at=old)
+        s.add_all([announced, plain, pending])
+        s.flush()
+        s.add(AlertEpisode(key="k", kind="integration", subject="shopify", state="DOWN", channel="C",
+                           outbox_id=announced.id, details={}))
+    with db.session() as s:
+        counts = prune(s, T0)
+    assert counts == {"slack_event": 1, "probe_result": 1, "outbox": 1}
+    with db.session() as s:
+        assert [e.event_id for e in s.exec(select(SlackEvent)).all()] == ["new"]
+        assert sorted(r.status for r in s.exec(select(OutboxMessage)).all()) == ["pending", "sent"]
+    db.dispose()

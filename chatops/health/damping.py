@@ -1,14 +1,16 @@
 """Flap damping: the alerting state of an integration from its recent probe observations. Pure.
 
-Observations are the per-probe states (OK / DEGRADED for slow or partial answers / DOWN / MOCK),
-newest first. Rules, in order (DOMAIN.md alert hygiene, defaults configurable):
+Observations are the monitor's per-probe states (OK / DEGRADED for slow or partial answers / DOWN /
+MOCK), newest first. Failures in a run of `down_after` or more are an outage; shorter runs are
+sporadic errors, and those make the error rate. Rules, in order (defaults from DOMAIN.md):
 1. DOWN when the latest probe failed and either `down_after` probes in a row failed, or at least
    half of the window (of `min_window` or more probes) failed.
-2. OK after `recover_after` healthy probes in a row.
+2. After `recover_after` healthy probes in a row: OK, or DEGRADED while the error rate is high.
 3. DEGRADED after `degrade_after` slow probes in a row.
 4. A state that is not yet recovered stays as it was.
-5. DEGRADED when the latest probe failed and the window's error rate is `error_rate` or more.
-6. Otherwise the previous state (OK when there is none).
+5. DEGRADED when the error rate is high: at least two sporadic failures, and `error_rate` or more
+   of a window of `min_window` or more probes.
+6. Otherwise OK.
 """
 from __future__ import annotations
 
@@ -37,6 +39,19 @@ def _lead(observed: Sequence[State], state: State) -> int:
     return n
 
 
+def sporadic_failures(window: Sequence[State], down_after: int) -> int:
+    """Failures outside outage runs (runs of `down_after` or more failures)."""
+    count, run = 0, 0
+    for s in [*window, State.OK]:  # the sentinel closes the last run
+        if s == State.DOWN:
+            run += 1
+            continue
+        if 0 < run < down_after:
+            count += run
+        run = 0
+    return count
+
+
 def damp(prev: State | None, observed: Sequence[State], rules: Damping = Damping()) -> State:
     window = list(observed[: rules.window])
     if not window:
@@ -44,21 +59,21 @@ def damp(prev: State | None, observed: Sequence[State], rules: Damping = Damping
     latest = window[0]
     if latest == State.MOCK:
         return State.MOCK
+    n = len(window)
     failures = sum(1 for s in window if s == State.DOWN)
     if latest == State.DOWN and (
-        _lead(window, State.DOWN) >= rules.down_after
-        or (len(window) >= max(rules.min_window, 2) and failures * 2 >= len(window))
+        _lead(window, State.DOWN) >= rules.down_after or (n >= max(rules.min_window, 2) and failures * 2 >= n)
     ):
         return State.DOWN
+    sporadic = sporadic_failures(window, rules.down_after)
+    erratic = n >= rules.min_window and sporadic >= 2 and sporadic / n >= rules.error_rate
     if _lead(window, State.OK) >= rules.recover_after:
-        return State.OK
+        return State.DEGRADED if erratic else State.OK
     if _lead(window, State.DEGRADED) >= rules.degrade_after:
         return State.DEGRADED
     if prev in (State.DOWN, State.DEGRADED):
         return prev
-    if latest == State.DOWN and len(window) >= rules.min_window and failures / len(window) >= rules.error_rate:
-        return State.DEGRADED
-    return prev if prev in (State.OK,) else State.OK
+    return State.DEGRADED if erratic else State.OK
 
 
 def error_rate(observed: Sequence[State]) -> float:

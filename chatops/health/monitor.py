@@ -3,6 +3,9 @@ damp the states, and turn state changes and SLA slips into alert episodes (throu
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.exc import IntegrityError
@@ -21,22 +24,49 @@ WINDOW_AGE = timedelta(minutes=15)
 
 
 class Monitor:
+    """Each tick starts a probe of every integration not still being probed; each result is judged
+    as soon as it arrives, so one hanging integration delays nobody else's alerts."""
+
     def __init__(self, *, health: HealthService, alerts: Alerts | None, damping: Damping):
         self.health = health
         self.alerts = alerts  # None when no alerts channel is configured: states are still tracked
         self.damping = damping
+        self._in_flight: set[str] = set()
+        self._lock = threading.Lock()
+        self._judges = ThreadPoolExecutor(max_workers=4, thread_name_prefix="occ-monitor")
 
-    def tick(self) -> list[IntegrationHealth]:
-        items = self.health.probe_and_record()
-        now = datetime.now(timezone.utc)
-        for item in items:
-            self._guarded(f"state of {item.key}", lambda s, i=item: self._integration(s, i, now))
-        chatwoot = next((i for i in items if i.key == "chatwoot"), None)
-        if chatwoot is not None and chatwoot.state not in (State.MOCK, State.DOWN) and chatwoot.breaching is not None:
-            self._guarded("SLA breaches", lambda s: self._sla(s, chatwoot, now))
+    def tick(self) -> None:
+        for integration in self.health.integrations.monitored():
+            with self._lock:
+                if integration.key in self._in_flight:
+                    continue
+                self._in_flight.add(integration.key)
+            future = self.health.runtime.submit(self.health.probe_one(integration))
+            future.add_done_callback(lambda f, key=integration.key: self._judges.submit(self._judge, key, f))
         if self.alerts is not None:
+            now = datetime.now(timezone.utc)
             self._guarded("reminders", lambda s: self.alerts.remind(s, now))
-        return items
+
+    def tick_and_wait(self, timeout: float | None = None) -> None:
+        """One tick, returning once every probe it started has been judged (tests, benchmarks)."""
+        self.tick()
+        deadline = time.monotonic() + (timeout or self.health.timeout_s + 5)
+        while self._in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def _judge(self, key: str, future: "Future[IntegrationHealth]") -> None:
+        try:
+            item = future.result()
+            self.health.record([item], source="monitor")
+            now = datetime.now(timezone.utc)
+            self._guarded(f"state of {item.key}", lambda s: self._integration(s, item, now))
+            if item.key == "chatwoot" and item.state not in (State.MOCK, State.DOWN) and item.breaching is not None:
+                self._guarded("SLA breaches", lambda s: self._sla(s, item, now))
+        except Exception:  # noqa: BLE001 - the next tick probes again
+            log.exception("monitor: judging %s failed", key)
+        finally:
+            with self._lock:
+                self._in_flight.discard(key)
 
     def _guarded(self, what: str, work) -> None:  # noqa: ANN001
         """One transaction per piece of work; a replica that lost a race simply rolls back."""
@@ -51,7 +81,7 @@ class Monitor:
     def _integration(self, session: Session, item: IntegrationHealth, now: datetime) -> None:
         rows = session.exec(
             select(ProbeResult.state).where(ProbeResult.integration == item.key)
-            .where(ProbeResult.checked_at >= now - WINDOW_AGE)
+            .where(ProbeResult.source == "monitor").where(ProbeResult.checked_at >= now - WINDOW_AGE)
             .order_by(ProbeResult.id.desc()).limit(self.damping.window)  # type: ignore[union-attr]
         ).all()
         observed = [State(s) for s in rows]

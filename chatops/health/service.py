@@ -48,7 +48,7 @@ class HealthService:
     def timeout_s(self) -> float:
         return self.settings.occ_probe_timeout_s
 
-    async def _probe_one(self, integration) -> IntegrationHealth:  # noqa: ANN001 - any adapter
+    async def probe_one(self, integration) -> IntegrationHealth:  # noqa: ANN001 - any adapter
         now = datetime.now(timezone.utc)
         common = dict(key=integration.key, name=integration.name, checked_at=now,
                       slow_ms=self.slow_ms.get(integration.key, 2000))
@@ -66,7 +66,7 @@ class HealthService:
         return evaluate(**common, outcome=outcome, mock_reason=integration.reason if integration.mock else None)
 
     async def probe_all(self) -> list[IntegrationHealth]:
-        return list(await asyncio.gather(*(self._probe_one(i) for i in self.integrations.monitored())))
+        return list(await asyncio.gather(*(self.probe_one(i) for i in self.integrations.monitored())))
 
     @property
     def fresh_s(self) -> float:
@@ -74,9 +74,9 @@ class HealthService:
         return min(max(2.0, 1.5 * self.settings.occ_health_interval_s), 10.0)
 
     def probe_and_record(self) -> list[IntegrationHealth]:
-        """Probe everything now and store the results (the monitor's tick)."""
+        """Probe everything now, for a person who asked, and store the results."""
         items = self.runtime.run(self.probe_all(), timeout=self.timeout_s + 2)
-        self.record(items)
+        self.record(items, source="on_demand")
         return items
 
     def _shared_probe(self) -> list[IntegrationHealth]:
@@ -108,7 +108,7 @@ class HealthService:
             self._recent.append(now_mono)
             while self._recent and now_mono - self._recent[0] > 1.0:
                 self._recent.popleft()
-            burst = len(self._recent) >= BURST and self._flight is None
+            burst = len(self._recent) >= BURST
         if burst:
             latest = self.latest()
             now = datetime.now(timezone.utc)
@@ -118,10 +118,11 @@ class HealthService:
                 return latest
         return self.report(self._shared_probe())
 
-    def record(self, items: list[IntegrationHealth]) -> None:
+    def record(self, items: list[IntegrationHealth], *, source: str) -> None:
+        """Store results; only the monitor's (source="monitor") feed flap damping."""
         try:
             with self.db.session() as session:
-                add_probe_results(session, [to_row(i) for i in items])
+                add_probe_results(session, [to_row(i, source) for i in items])
         except Exception:  # noqa: BLE001 - the answer still goes out; the gap is logged
             log.exception("could not store probe results")
 
@@ -162,8 +163,9 @@ class HealthService:
         return self.report(items)
 
 
-def to_row(item: IntegrationHealth) -> ProbeResult:
+def to_row(item: IntegrationHealth, source: str = "monitor") -> ProbeResult:
     return ProbeResult(
+        source=source,
         integration=item.key, checked_at=item.checked_at, state=item.state.value,
         ok=item.state in (State.OK, State.DEGRADED, State.MOCK), latency_ms=item.latency_ms,
         error_class=item.error_class, detail=(item.error or item.note or "")[:500] or None,

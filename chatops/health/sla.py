@@ -29,22 +29,37 @@ class Breach:
     escalated: bool = field(default=False)
 
 
+MS_THRESHOLD = 10_000_000_000  # a Unix time above this is in milliseconds (year 2286 in seconds)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)  # beyond this, date arithmetic would overflow
+
+
+def _from_unix(number: float) -> datetime | None:
+    try:
+        seconds = number / 1000 if abs(number) >= MS_THRESHOLD else number
+        parsed = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return parsed if parsed < LATEST else None
+
+
 def _to_datetime(value: Any) -> datetime | None:
+    """Unix seconds (or milliseconds), or ISO 8601; None for anything unusable."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        return _from_unix(float(value))
     if isinstance(value, str) and value.strip():
         text = value.strip()
         try:
-            return datetime.fromtimestamp(float(text), tz=timezone.utc)
+            return _from_unix(float(text))
         except ValueError:
             pass
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed < LATEST else None
     return None
 
 
@@ -72,8 +87,10 @@ def parse_conversation(raw: dict[str, Any]) -> Conversation | None:
     """A typed conversation, or None when it lacks an id or a usable created_at."""
     conv_id = raw.get("id")
     created = _to_datetime(raw.get("created_at"))
-    if conv_id is None or created is None:
+    if conv_id is None or created is None or isinstance(conv_id, (dict, list, bool)):
         return None
+    if isinstance(conv_id, str):
+        conv_id = conv_id[:40]
     meta = raw.get("meta") if isinstance(raw.get("meta"), dict) else {}
     sender = meta.get("sender") if isinstance(meta.get("sender"), dict) else {}
     assignee = meta.get("assignee") if isinstance(meta.get("assignee"), dict) else {}

@@ -27,7 +27,7 @@ def _ref_and_rest(inv: Invocation, ctx: Ctx, usage: str) -> tuple[int | None, st
     ref, _, rest = inv.args.strip().partition(" ")
     number = parse_ref(ref) if ref else None
     if number is None:
-        shown = views.not_found(ref) if ref else views.reply(f"Usage: `/occ {usage}`")
+        shown = views.not_found(ref) if ref else views.usage(f"/occ {usage}")
         ctx.messenger.respond(inv, shown)
     return number, rest.strip()
 
@@ -102,54 +102,65 @@ def note(inv: Invocation, ctx: Ctx) -> None:
 def stats(inv: Invocation, ctx: Ctx) -> None:
     days = parse_window(inv.args)
     if days is None:
-        ctx.messenger.respond(inv, views.reply("Usage: `/occ stats [7d|30d]`"))
+        ctx.messenger.respond(inv, views.usage("/occ stats [7d|30d]"))
         return
     ctx.messenger.respond(inv, views.stats_message(ctx.services.incidents.stats(days)))
 
 
 # --- modals ----------------------------------------------------------------------------------
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def submit_new(sub: ViewSubmission, ctx: Ctx) -> SubmitResult:
-    title = str(sub.values.get("title") or "").strip()
+    title = _text(sub.values.get("title")) or ""
     severity, integration = sub.values.get("severity"), sub.values.get("integration")
+    description, commander = sub.values.get("description"), sub.values.get("commander")
     errors = {}
     if not title:
         errors["title"] = "Give the incident a title."
-    if severity not in SEVERITIES:
+    if description is not None and not isinstance(description, str):
+        errors["description"] = "The description must be text."
+    if commander is not None and not (isinstance(commander, str) and len(commander) <= 32):
+        errors["commander"] = "Pick one person."
+    if not isinstance(severity, str) or severity not in SEVERITIES:
         errors["severity"] = "Pick a severity."
-    if integration not in INTEGRATIONS:
+    if not isinstance(integration, str) or integration not in INTEGRATIONS:
         errors["integration"] = "Pick the integration it affects."
     if errors:
         return SubmitResult(errors=errors)
     episode_id = _meta(sub.private_metadata).get("episode_id")
     detected_at = None
-    if isinstance(episode_id, int):
+    if isinstance(episode_id, int) and not isinstance(episode_id, bool) and 0 < episode_id < 2**31:
         with ctx.services.db.session() as session:
             episode = session.get(AlertEpisode, episode_id)
             detected_at = aware(episode.opened_at) if episode else None
             episode_id = episode.id if episode else None
+    else:
+        episode_id = None
     inc = ctx.services.incidents.create(NewIncident(
-        title=title, severity=str(severity), integration=str(integration), reporter=sub.user_id,
-        description=sub.values.get("description") or None, commander=sub.values.get("commander") or None,
-        detected_at=detected_at, alert_episode_id=episode_id if isinstance(episode_id, int) else None))
+        title=title, severity=severity, integration=integration, reporter=sub.user_id,
+        description=_text(description), commander=_text(commander), detected_at=detected_at,
+        alert_episode_id=episode_id, view_id=sub.view_id))
     return SubmitResult(view=views.created_view(inc, ctx.services.incidents.channel))
 
 
 def submit_status(sub: ViewSubmission, ctx: Ctx) -> SubmitResult:
     number = _meta(sub.private_metadata).get("number")
     new_status = sub.values.get("status")
-    if new_status not in STATUSES:
+    if not isinstance(new_status, str) or new_status not in STATUSES:
         return SubmitResult(errors={"status": "Pick the new status."})
-    if isinstance(number, int):
-        ctx.services.incidents.set_status(number, new_status, sub.user_id, sub.values.get("note") or None)
+    if isinstance(number, int) and 0 < number < 2**31:
+        ctx.services.incidents.set_status(number, new_status, sub.user_id, _text(sub.values.get("note")))
     return SubmitResult()
 
 
 def submit_note(sub: ViewSubmission, ctx: Ctx) -> SubmitResult:
     number = _meta(sub.private_metadata).get("number")
-    text = str(sub.values.get("note") or "").strip()
+    text = _text(sub.values.get("note"))
     if not text:
         return SubmitResult(errors={"note": "Write the note."})
-    if isinstance(number, int):
+    if isinstance(number, int) and 0 < number < 2**31:
         ctx.services.incidents.add_note(number, sub.user_id, text)
     return SubmitResult()
 
@@ -188,6 +199,9 @@ def button_from_alert(episode_id: int, trigger_id: str | None, ctx: Ctx) -> None
 
 
 def register(registry: Registry, view_registry: ViewRegistry) -> None:
+    def starts_with_ref(rest: str) -> bool:
+        return not rest.strip() or parse_ref(rest.split()[0]) is not None
+
     for name, usage, summary, run in (
         ("incident", "[title]", "open the incident modal (prefilled with a title)", open_modal),
         ("incidents", "", "open incidents: id, title, severity, age", list_open),
@@ -199,7 +213,8 @@ def register(registry: Registry, view_registry: ViewRegistry) -> None:
         ("incident resolve", "INC-<n> [note]", "resolve it; shows the resolution time", resolve),
         ("stats", "[7d|30d]", "incidents by severity, time to acknowledge and to resolve (median, p90)", stats),
     ):
-        registry.add(Subcommand(name=name, usage=usage, summary=summary, run=run))
+        registry.add(Subcommand(name=name, usage=usage, summary=summary, run=run,
+                                accepts=starts_with_ref if name.startswith("incident ") else None))
     view_registry.add(ViewHandler(views.NEW_INCIDENT, submit_new))
     view_registry.add(ViewHandler(views.STATUS_VIEW, submit_status))
     view_registry.add(ViewHandler(views.NOTE_VIEW, submit_note))

@@ -2,10 +2,12 @@
 timeline entry, and the outbox rows that announce it (so what a person was told is durable)."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from blocks import incidents as views
@@ -36,6 +38,7 @@ class NewIncident:
     commander: str | None = None
     detected_at: datetime | None = None
     alert_episode_id: int | None = None
+    view_id: str | None = None  # the modal submission: a resubmitted view returns the same incident
 
 
 @dataclass
@@ -56,20 +59,43 @@ class Stats:
 
 
 class IncidentService:
+    """Writes lock the incident row (SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer) and
+    are serialised within the process, so two people resolving at once resolve it once."""
+
     def __init__(self, db: Database, channel: str | None):
         self.db = db
         self.channel = channel
+        self._write = threading.Lock()
 
     # --- writes -------------------------------------------------------------------------
     def create(self, new: NewIncident, now: datetime | None = None) -> Incident:
         now = now or datetime.now(timezone.utc)
+        if new.view_id:
+            existing = self._by_view(new.view_id)
+            if existing is not None:
+                return existing
+        try:
+            return self._create(new, now)
+        except IntegrityError:
+            existing = self._by_view(new.view_id) if new.view_id else None
+            if existing is None:
+                raise
+            return existing
+
+    def _by_view(self, view_id: str) -> Incident | None:
+        with self.db.session() as session:
+            inc = session.exec(select(Incident).where(Incident.view_id == view_id[:32])).first()
+            return _norm(inc) if inc else None
+
+    def _create(self, new: NewIncident, now: datetime) -> Incident:
         with self.db.session() as session:
             inc = Incident(number=next_number(session, "incident"), title=new.title.strip()[:150],
                            severity=new.severity, integration=new.integration,
                            description=(new.description or "").strip()[:3000] or None,
-                           commander=new.commander or None, reporter=new.reporter[:64], status="investigating",
-                           detected_at=min(new.detected_at or now, now), created_at=now,
-                           alert_episode_id=new.alert_episode_id, channel=self.channel)
+                           commander=(new.commander or "")[:32] or None, reporter=new.reporter[:64],
+                           status="investigating", detected_at=min(new.detected_at or now, now), created_at=now,
+                           alert_episode_id=new.alert_episode_id, channel=self.channel,
+                           view_id=new.view_id[:32] if new.view_id else None)
             session.add(inc)
             session.flush()
             self._event(session, inc, new.reporter, "created", f"opened as {inc.severity} ({inc.status})", now)
@@ -80,9 +106,10 @@ class IncidentService:
 
     def _change(self, number: int, now: datetime, apply: Callable[[Session, Incident], str | None],
                 *, reannounce: bool = True) -> Outcome:
-        """Load, apply (which returns the timeline text, or None for no change), record, re-announce."""
-        with self.db.session() as session:
-            inc = self._by_number(session, number)
+        """Load (locked), apply (which returns the timeline text, or None for no change), record,
+        re-announce — all in one transaction."""
+        with self._write, self.db.session() as session:
+            inc = session.exec(select(Incident).where(Incident.number == number).with_for_update()).first()
             if inc is None:
                 return Outcome(None, changed=False)
             _norm(inc)
@@ -118,8 +145,7 @@ class IncidentService:
             if inc.status == status or inc.status == "resolved":
                 return None
             previous, inc.status = inc.status, status
-            if inc.acknowledged_at is None:  # moving it on is acknowledging it
-                inc.acknowledged_at, inc.acknowledged_by = now, actor[:64]
+            self._implicit_ack(session, inc, actor, now)
             text = f"status {previous} → {status}" + (f": {note.strip()}" if note and note.strip() else "")
             return self._event(session, inc, actor, "status", text, now)
 
@@ -146,8 +172,7 @@ class IncidentService:
                 return None
             inc.status, inc.resolved_at, inc.resolved_by = "resolved", now, actor[:64]
             inc.resolution_note = (note or "").strip()[:3000] or None
-            if inc.acknowledged_at is None:
-                inc.acknowledged_at, inc.acknowledged_by = now, actor[:64]
+            self._implicit_ack(session, inc, actor, now)
             took = views.duration(now - inc.detected_at)
             memory.record(session, scope="ops", actor=actor, action="incident.resolve",
                           rationale=inc.resolution_note or f"{inc.ref} resolved", external_ref=f"incident:{inc.ref}",
@@ -199,20 +224,34 @@ class IncidentService:
             return [_norm(i) for i in rows]
 
     def stats(self, days: int, now: datetime | None = None) -> Stats:
+        """Incidents detected in the window, by severity; time to acknowledge over those
+        acknowledged in it, time to resolve (MTTR) over those resolved in it."""
         now = now or datetime.now(timezone.utc)
         since = now - timedelta(days=days)
         with self.db.session() as session:
-            rows = [_norm(i) for i in session.exec(select(Incident).where(Incident.detected_at >= since)).all()]
-        by_sev = {name: sum(1 for i in rows if i.severity == name) for name in SEVERITIES}
-        tta = [(i.acknowledged_at - i.detected_at).total_seconds() / 60 for i in rows if i.acknowledged_at]
-        ttr = [(i.resolved_at - i.detected_at).total_seconds() / 60 for i in rows if i.resolved_at]
-        return Stats(days, by_sev, len(rows), sum(1 for i in rows if i.status != "resolved"),
+            rows = [_norm(i) for i in session.exec(select(Incident).where(
+                (Incident.detected_at >= since) | (Incident.acknowledged_at >= since)  # type: ignore[operator]
+                | (Incident.resolved_at >= since))).all()]
+        detected = [i for i in rows if i.detected_at >= since]
+        by_sev = {name: sum(1 for i in detected if i.severity == name) for name in SEVERITIES}
+        tta = [(i.acknowledged_at - i.detected_at).total_seconds() / 60
+               for i in rows if i.acknowledged_at and i.acknowledged_at >= since]
+        ttr = [(i.resolved_at - i.detected_at).total_seconds() / 60 for i in rows if i.resolved_at and i.resolved_at >= since]
+        return Stats(days, by_sev, len(detected), sum(1 for i in detected if i.status != "resolved"),
                      (median(tta), percentile(tta, 90), len(tta)), (median(ttr), percentile(ttr, 90), len(ttr)))
 
     # --- helpers ------------------------------------------------------------------------
     @staticmethod
     def _by_number(session: Session, number: int) -> Incident | None:
         return session.exec(select(Incident).where(Incident.number == number)).first()
+
+    def _implicit_ack(self, session: Session, inc: Incident, actor: str, now: datetime) -> None:
+        """Moving an incident on, or resolving it, is responding to it: the first such act
+        acknowledges it (and says so on the timeline)."""
+        if inc.acknowledged_at is None:
+            inc.acknowledged_at, inc.acknowledged_by = now, actor[:64]
+            minutes = (now - inc.detected_at).total_seconds() / 60
+            self._event(session, inc, actor, "acknowledged", f"acknowledged after {minutes:.0f} min", now)
 
     @staticmethod
     def _event(session: Session, inc: Incident, actor: str, kind: str, text: str, now: datetime) -> str:

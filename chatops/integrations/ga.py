@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+from chatops.settings import ConfigError
+
 from .base import ProbeOutcome
 from .errors import IntegrationAuthError, IntegrationBadResponse
 from .http import make_client, request_json
@@ -46,7 +48,13 @@ class GoogleAnalytics:
                  access_token: str | None = None, credentials_file: Path | None = None):
         self._path = f"/v1beta/properties/{property_id}:runReport"
         self._static_token = access_token
-        self._sa = ServiceAccountToken(credentials_file) if (credentials_file and not access_token) else None
+        self._sa = None
+        if credentials_file and not access_token:
+            try:
+                self._sa = ServiceAccountToken(credentials_file)
+            except Exception as exc:  # noqa: BLE001 - google-auth raises several types for a bad file
+                raise ConfigError(f"GOOGLE_APPLICATION_CREDENTIALS is not a usable service-account file "
+                                  f"({type(exc).__name__})") from None
         self._client = make_client(base_url, {}, timeout_s)
 
     async def _token(self) -> str:

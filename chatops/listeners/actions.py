@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -25,9 +26,9 @@ class Press:
 
     value: int | None
     user_id: str
-    trigger_id: str | None
+    trigger_id: str | None = field(repr=False)
     channel_id: str | None
-    response_url: str | None
+    response_url: str | None = field(repr=False)  # a bearer secret for 30 minutes
 
     @classmethod
     def parse(cls, body: dict) -> "Press":
@@ -37,25 +38,29 @@ class Press:
             value = int(str(raw))
         except (TypeError, ValueError):
             value = None
+        if value is not None and not 0 < value < 2**31:
+            value = None
         user = body.get("user") if isinstance(body.get("user"), dict) else {}
         channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
         return cls(value, str(user.get("id") or "unknown"), body.get("trigger_id"), channel.get("id"),
                    body.get("response_url"))
 
 
-def register(app: App, services: Services, messenger: Messenger) -> None:
+def register(app: App, services: Services, messenger: Messenger, executor: Executor) -> None:
     ctx = Ctx(services=services, messenger=messenger)
 
     def on(action_id: str, work: Callable[[Press], None]) -> None:
-        def listener(ack: Ack, body: dict) -> None:
-            ack()
-            press = Press.parse(body if isinstance(body, dict) else {})
-            if press.value is None:
-                return
+        def run(press: Press) -> None:
             try:
                 work(press)
             except Exception:  # noqa: BLE001 - logged; the message stays as it was
                 log.exception("button %s failed", action_id)
+
+        def listener(ack: Ack, body: dict) -> None:
+            ack()
+            press = Press.parse(body if isinstance(body, dict) else {})
+            if press.value is not None:
+                executor.submit(run, press)
 
         listener.__name__ = f"button_{action_id}"
         app.action(action_id)(listener)

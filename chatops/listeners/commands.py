@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 
 from slack_bolt import Ack, App
 
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 SORRY = "Something went wrong while answering; it has been logged. Try again in a minute."
 
 
-def register(app: App, services: Services, messenger: Messenger) -> None:
+def register(app: App, services: Services, messenger: Messenger, work: Executor) -> None:
     ctx = Ctx(services=services, messenger=messenger)
 
     @app.command("/occ")
@@ -28,8 +29,10 @@ def register(app: App, services: Services, messenger: Messenger) -> None:
             ack(text="Sorry, I could not read that command.")
             return
         ack(**(reply or {}))
-        if command is None or command.run is None:
-            return
+        if command is not None and command.run is not None:
+            work.submit(_run, command, inv)
+
+    def _run(command, inv: Invocation) -> None:  # noqa: ANN001
         try:
             command.run(inv, ctx)
         except Exception:  # noqa: BLE001 - tell the person, log the detail

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator, TextIO
 from blocks.render import render_message, text_of
 from chatops.commands import Ctx, Invocation, parse_console_line
 from chatops.services import Services, answer_command
-from chatops.outbox import OutboxSender
+from chatops.outbox import OutboxSender, capture
 from chatops.views import ViewSubmission
 
 log = logging.getLogger(__name__)
@@ -82,12 +82,15 @@ class ConsoleMessenger:
         return "console-view"
 
     def _ask_input(self, block: dict[str, Any]) -> Any:
+        """One input block: a line of text, or a pick from its options; blank keeps the default."""
         label = text_of(block.get("label"))
         optional = bool(block.get("optional"))
         el = block.get("element") or {}
         kind = el.get("type")
         options = el.get("options") or []
-        suffix = " (optional)" if optional else ""
+        default = (el.get("initial_option") or {}).get("value") if options else el.get("initial_value")
+        shown = text_of((el.get("initial_option") or {}).get("text")) if options else default
+        suffix = (" (optional)" if optional else "") + (f" [{shown}]" if default else "")
         if options:
             self.say(f"{label}{suffix}:")
             for n, option in enumerate(options, 1):
@@ -98,13 +101,14 @@ class ConsoleMessenger:
                 return _EOF
             answer = answer.strip()
             if not answer:
+                if default:
+                    return [default] if kind in _MULTI_KINDS else default
                 if optional or kind not in _CHOICE_KINDS:
                     return [] if kind in _MULTI_KINDS else (None if kind in _CHOICE_KINDS else "")
                 self.say("  (required)")
                 continue
             if not options:
-                initial = el.get("initial_value")
-                return answer if answer != "." else (initial or "")
+                return answer
             picked = _pick(options, answer, multi=kind in _MULTI_KINDS)
             if picked is not None:
                 return picked
@@ -156,7 +160,7 @@ def serve(services: Services, stdin: TextIO | None = None, out: TextIO | None = 
 
     messenger = ConsoleMessenger(services, out, ask)
     ctx = Ctx(services, messenger)
-    sender = OutboxSender(services.db, messenger, holder=f"console:{os.getpid()}")
+    sender = OutboxSender(services.db, messenger, holder=f"console:{os.getpid()}", pace=False)
     for hook in services.outbox_hooks:
         sender.on_sent(hook)
     messenger.say("occ console — type `help` for the commands, Ctrl-D to leave.")
@@ -169,8 +173,10 @@ def serve(services: Services, stdin: TextIO | None = None, out: TextIO | None = 
             continue
         if text.lower() in ("quit", "exit"):
             break
-        run_line(text, services, ctx)
-        sender.drain()  # what the command announced (no background sender in the console)
+        with capture() as announced:
+            run_line(text, services, ctx)
+        if announced:  # deliver (print) what this command announced, and only that
+            sender.drain(limit=len(announced), only=announced)
 
 
 def run_line(text: str, services: Services, ctx: Ctx) -> None:

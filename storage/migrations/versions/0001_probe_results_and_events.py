@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(length=500), nullable=True),
         sa.Column("open_conversations", sa.Integer(), nullable=True),
         sa.Column("breaching", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=16), nullable=False, server_default="monitor"),
     )
     op.create_index("ix_probe_result_integration", "probe_result", ["integration"])
     op.create_index("ix_probe_result_checked_at", "probe_result", ["checked_at"])

@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("channel", sa.String(32), nullable=False),
+        sa.Column("channel", sa.String(80), nullable=False),
         sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.Column("ts", sa.String(32), nullable=True),
         sa.Column("last_error", sa.String(500), nullable=True),
@@ -57,7 +57,7 @@ def upgrade() -> None:
         "outbox",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("kind", sa.String(16), nullable=False),
-        sa.Column("channel", sa.String(32), nullable=False),
+        sa.Column("channel", sa.String(80), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("dedupe_key", sa.String(160), nullable=True, unique=True),
@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ts", sa.String(32), nullable=True),
         sa.Column("last_error", sa.String(300), nullable=True),
+        sa.Column("uncertain", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_outbox_parent_id", "outbox", ["parent_id"])
     op.create_index("ix_outbox_status", "outbox", ["status"])

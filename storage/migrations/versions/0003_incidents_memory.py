@@ -39,10 +39,11 @@ def upgrade() -> None:
         sa.Column("resolved_by", sa.String(64), nullable=True),
         sa.Column("resolution_note", sa.String(3000), nullable=True),
         sa.Column("alert_episode_id", sa.Integer(), nullable=True),
-        sa.Column("channel", sa.String(32), nullable=True),
+        sa.Column("channel", sa.String(80), nullable=True),
         sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.Column("ts", sa.String(32), nullable=True),
         sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("view_id", sa.String(32), nullable=True, unique=True),
     )
     op.create_index("ix_incident_severity", "incident", ["severity"])
     op.create_index("ix_incident_status", "incident", ["status"])
