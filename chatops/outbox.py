@@ -69,6 +69,20 @@ def capture() -> Iterator[list[int]]:
         _captured.reset(token)
 
 
+def ts_recorder(model: Any) -> SentHook:
+    """A sent-hook that copies a top-level post's ts onto the `model` rows it announced
+    (their `outbox_id`), so later edits and thread replies can be traced to the message."""
+
+    def record(session: Session, row: OutboxMessage) -> None:
+        if row.kind != "post" or row.parent_id is not None:
+            return
+        for owner in session.exec(select(model).where(model.outbox_id == row.id)).all():
+            owner.ts = row.ts
+            session.add(owner)
+
+    return record
+
+
 class Permanent(Exception):
     pass
 

@@ -10,19 +10,19 @@ from chatops.commands import Invocation, Registry, Subcommand
 from chatops.health import commands as health_commands
 from chatops.background import Job
 from chatops.health.alerts import AlertRules, Alerts
-from chatops.health.alerts import record_ts as alert_record_ts
 from chatops.health.damping import Damping
 from chatops.health.monitor import Monitor
 from chatops.health.service import HealthService
 from chatops import memory
 from chatops.incidents import commands as incident_commands
-from chatops.incidents import service as incident_service
 from chatops.incidents.service import IncidentService
 from chatops.integrations import Integrations, build_integrations
 from chatops.integrations.base import AsyncRuntime
 from chatops.settings import Settings
 from chatops.views import ViewRegistry
+from chatops.outbox import ts_recorder
 from storage.db import Database, StorageError
+from storage.models import AlertEpisode, Incident
 from storage.repos import prune
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
                         monitor=monitor, incidents=incidents)
     services.jobs.append(Job("incident reminders", 15, incidents.remind_due))
     services.jobs.append(Job("retention", 3600, lambda: _prune(db)))
-    services.outbox_hooks += [alert_record_ts, incident_service.record_ts]
+    services.outbox_hooks += [ts_recorder(AlertEpisode), ts_recorder(Incident)]
     return services
 
 

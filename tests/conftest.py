@@ -57,6 +57,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("pg_url")
 
 
+@pytest.fixture
+def db(db_url: str) -> Iterator[Any]:
+    """A migrated database, on SQLite and on PostgreSQL."""
+    from storage.db import Database
+
+    database = Database(db_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
 @dataclass
 class Behaviour:
     """How a fake integration answers: status code, delay, and body."""

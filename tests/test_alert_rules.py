@@ -8,20 +8,11 @@ from sqlmodel import select
 
 from chatops.health.alerts import AlertRules, Alerts, open_episode
 from chatops.health.model import IntegrationHealth, State
-from chatops.health.sla import Breach, Conversation, breaches
-from storage.db import Database
+from chatops.health.sla import Conversation, breaches
 from storage.models import AlertEpisode, OutboxMessage
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 NAMES = {"chatwoot": "Chatwoot", "shopify": "Shopify"}
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import os
 import signal
 import time
 
-import pytest
 
 from tests.conftest import Behaviour, integration_env
 

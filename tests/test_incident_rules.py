@@ -4,25 +4,15 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
 from chatops.incidents.rules import median, parse_ref, parse_window, percentile
 from chatops.incidents.service import IncidentService, NewIncident
-from storage.db import Database
 from storage.models import Incident, OutboxMessage
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def new(title="x", severity="SEV2", detected=None) -> NewIncident:

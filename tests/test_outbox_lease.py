@@ -10,7 +10,6 @@ from slack_sdk.web import SlackResponse
 
 from chatops.leader import LeaseKeeper
 from chatops.outbox import OutboxSender, enqueue
-from storage.db import Database
 from storage.models import OutboxMessage
 
 
@@ -42,14 +41,6 @@ def slack_error(status: int, error: str, headers: dict | None = None) -> SlackAp
     response = SlackResponse(client=None, http_verb="POST", api_url="x", req_args={},
                              data={"ok": False, "error": error}, headers=headers or {}, status_code=status)
     return SlackApiError(error, response)
-
-
-@pytest.fixture
-def db(db_url):
-    database = Database(db_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def rows(db) -> list[OutboxMessage]:

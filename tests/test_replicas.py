@@ -6,7 +6,6 @@ import signal
 import time
 
 import psycopg
-import pytest
 
 from tests.conftest import Behaviour
 from tests.test_alerts_e2e import alert_env, posts, text, wait_until

@@ -3,7 +3,6 @@ delivers /occ envelopes, acknowledgements by envelope_id, answers through respon
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
 import sys

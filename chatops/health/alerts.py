@@ -14,7 +14,7 @@ from blocks import alerts as views
 from chatops.health.model import IntegrationHealth, State
 from chatops.health.sla import Breach
 from chatops.outbox import enqueue
-from storage.models import AlertEpisode, OutboxMessage, aware
+from storage.models import AlertEpisode, aware
 
 GROUP_ABOVE = 5  # more new breaches than this in one probe: one grouped message
 
@@ -194,12 +194,3 @@ class Alerts:
             details = ep.details or {}
             _edit(session, ep, views.breach_rate_alert(ep, float(details.get("rate", 0)),
                                                        int(details.get("open", 0)), now))
-
-
-def record_ts(session: Session, row: OutboxMessage) -> None:
-    """Outbox hook: an episode's announcement was posted; keep its ts beside it."""
-    if row.kind != "post" or row.parent_id is not None:
-        return
-    for ep in session.exec(select(AlertEpisode).where(AlertEpisode.outbox_id == row.id)).all():
-        ep.ts = row.ts
-        session.add(ep)

@@ -14,7 +14,7 @@ from blocks import incidents as views
 from chatops import memory
 from chatops.outbox import enqueue
 from storage.db import Database
-from storage.models import Incident, IncidentEvent, OutboxMessage, aware
+from storage.models import Incident, IncidentEvent, aware
 from storage.repos import next_number
 
 from .rules import OPEN_STATUSES, REMINDED, SEVERITIES, STATUSES, median, percentile
@@ -263,12 +263,3 @@ class IncidentService:
         if inc.outbox_id is not None and inc.channel:
             enqueue(session, channel=inc.channel, kind="update", parent_id=inc.outbox_id,
                     message=views.announcement(inc, now))
-
-
-def record_ts(session: Session, row: OutboxMessage) -> None:
-    """Outbox hook: keep the announcement's ts beside the incident."""
-    if row.kind != "post" or row.parent_id is not None:
-        return
-    for inc in session.exec(select(Incident).where(Incident.outbox_id == row.id)).all():
-        inc.ts = row.ts
-        session.add(inc)
