@@ -33,6 +33,7 @@ class Background:
         self.jobs = [Job("health monitor", settings.occ_health_interval_s, services.monitor.tick), *services.jobs]
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
+        services.monitor.is_active = lambda: self.leading
 
     @property
     def leading(self) -> bool:

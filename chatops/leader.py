@@ -29,17 +29,31 @@ def _pid_namespace() -> str:
         return "-"
 
 
+def _boot_id() -> str:
+    """Identifies this boot of this kernel: cloned hosts may share a hostname, never this."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            return handle.read().strip().replace("-", "")[:12]
+    except OSError:
+        return "-"
+
+
+def _here() -> str:
+    return f"{_pid_namespace()}.{_boot_id()}"
+
+
 def make_holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{_pid_namespace()}:{uuid.uuid4().hex[:8]}"
+    return f"{socket.gethostname()}:{os.getpid()}:{_here()}:{uuid.uuid4().hex[:8]}"
 
 
 def holder_is_dead(holder: str) -> bool:
-    """True when `holder` was a process in this host's PID namespace that no longer exists."""
+    """True when `holder` was a process of this very host (hostname, boot and PID namespace)
+    that no longer exists."""
     parts = holder.split(":")
     if len(parts) != 4:
         return False
-    host, pid_text, namespace, _ = parts
-    if host != socket.gethostname() or namespace != _pid_namespace() or namespace == "-":
+    host, pid_text, where, _ = parts
+    if host != socket.gethostname() or where != _here() or "-" in where.split("."):
         return False
     if not pid_text.isdigit() or int(pid_text) == os.getpid():
         return False
@@ -101,8 +115,7 @@ class LeaseKeeper:
         return won
 
     def release(self) -> None:
-        if not self.is_leader:
-            return
+        """Hand the lease back (if the database still names us), so a survivor need not wait."""
         try:
             with self.db.session() as session:
                 session.exec(  # type: ignore[call-overload]

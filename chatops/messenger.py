@@ -15,6 +15,7 @@ from slack_sdk.webhook import WebhookClient
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 5
+MAX_LOOKUP_PAGES = 10
 
 
 class ReplyTarget(Protocol):
@@ -103,17 +104,23 @@ class SlackMessenger:
 
     def find_by_metadata(self, channel: str, event_type: str, key: str, value: object, *,
                          oldest: datetime, thread_ts: str | None = None) -> str | None:
-        """The ts of a message we posted with `metadata.event_payload[key] == value`, if any."""
-        if thread_ts:
-            response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200,
-                                                         include_all_metadata=True)
-        else:
-            response = self.client.conversations_history(channel=channel, oldest=f"{oldest.timestamp():.6f}",
-                                                         limit=200, include_all_metadata=True)
-        for msg in response.get("messages") or []:
-            meta = msg.get("metadata") or {}
-            if meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get(key) == value:
-                return msg.get("ts")
+        """The ts of a message we posted with `metadata.event_payload[key] == value`, if any
+        (every page since `oldest`, or of the thread)."""
+        cursor = None
+        for _ in range(MAX_LOOKUP_PAGES):
+            if thread_ts:
+                response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200, cursor=cursor,
+                                                             include_all_metadata=True)
+            else:
+                response = self.client.conversations_history(channel=channel, oldest=f"{oldest.timestamp():.6f}",
+                                                             limit=200, cursor=cursor, include_all_metadata=True)
+            for msg in response.get("messages") or []:
+                meta = msg.get("metadata") or {}
+                if meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get(key) == value:
+                    return msg.get("ts")
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
         return None
 
 

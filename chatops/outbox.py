@@ -37,6 +37,8 @@ PERMANENT_ERRORS = frozenset({
     "token_revoked", "msg_too_long", "no_text", "missing_scope", "message_not_found", "cant_update_message",
     "invalid_arguments", "not_authed", "restricted_action", "channel_is_archived", "edit_window_closed",
 })
+CANNOT_LOOK = frozenset({"missing_scope", "not_in_channel", "channel_not_found", "unknown_method",
+                         "not_allowed_token_type", "method_deprecated", "no_permission"})
 CLAIM_TIMEOUT = timedelta(seconds=60)
 MAX_BACKOFF_S = 30.0
 POSTS_PER_CHANNEL_S = 1.0  # chat.postMessage: about one message a second per channel
@@ -108,37 +110,55 @@ class OutboxSender:
         self.messenger = messenger
         self.holder = holder
         self.hooks: list[SentHook] = []
-        self._channel_free_at: dict[str, float] = {}  # monotonic time before which a channel is held
+        self._held_until: dict[tuple[str, str], float] = {}  # (post, channel) / (update, "*") → monotonic time
         self._lock = threading.Lock()
 
     def on_sent(self, hook: SentHook) -> None:
         self.hooks.append(hook)
 
-    def due(self, now: datetime, limit: int, only: list[int] | None = None) -> list[OutboxMessage]:
+    def due(self, now: datetime, limit: int, only: list[int] | None = None,
+            skip_channels: set[str] | None = None) -> list[OutboxMessage]:
         with self.db.session() as session:
             query = (select(OutboxMessage).where(OutboxMessage.status == "pending")
                      .where(OutboxMessage.next_attempt_at <= now).order_by(OutboxMessage.id).limit(limit))
             if only is not None:
                 query = query.where(OutboxMessage.id.in_(only or [-1]))  # type: ignore[union-attr]
+            if skip_channels:
+                query = query.where(OutboxMessage.channel.not_in(skip_channels))  # type: ignore[attr-defined]
             return list(session.exec(query).all())
+
+    @staticmethod
+    def _hold_key(row: OutboxMessage) -> tuple[str, str]:
+        # chat.postMessage is limited per channel; chat.update per workspace
+        return ("post", row.channel) if row.kind == "post" else ("update", "*")
 
     def drain(self, limit: int = 50, should_continue: Callable[[], bool] = lambda: True,
               only: list[int] | None = None) -> int:
-        """Deliver what is due, oldest first; `only` restricts it to those rows. Returns how many
-        rows were delivered."""
+        """Deliver what is due, oldest first, keeping each channel's order; a channel that must
+        wait (pacing, Retry-After, a parent not yet sent) never holds up the others. `only`
+        restricts it to those rows. Returns how many rows were delivered."""
         sent = 0
-        held: set[str] = set()  # channels where an earlier row is waiting: keep their order
-        for row in self.due(datetime.now(timezone.utc), limit, only):
-            if not should_continue():
+        waiting: set[str] = set()  # channels whose next row must wait: later rows there wait too
+        for _ in range(20):  # bounded passes: each pass leaves out the channels found waiting
+            rows = self.due(datetime.now(timezone.utc), limit, only, waiting)
+            if not rows:
                 break
-            if row.channel in held or (row.kind == "post" and time.monotonic() < self._channel_free_at.get(row.channel, 0)):
-                held.add(row.channel)
-                continue
-            outcome = self._deliver(row.id)  # type: ignore[arg-type]
-            if outcome is True:
-                sent += 1
-            elif outcome is False:
-                held.add(row.channel)
+            before = (sent, len(waiting))
+            for row in rows:
+                if not should_continue():
+                    return sent
+                if row.channel in waiting:
+                    continue
+                if time.monotonic() < self._held_until.get(self._hold_key(row), 0):
+                    waiting.add(row.channel)
+                    continue
+                outcome = self._deliver(row.id)  # type: ignore[arg-type]
+                if outcome is True:
+                    sent += 1
+                elif outcome is False:
+                    waiting.add(row.channel)
+            if (sent, len(waiting)) == before:  # nothing moved: the rest is for the next call
+                break
         return sent
 
     # --- one row ------------------------------------------------------------------------
@@ -149,7 +169,8 @@ class OutboxSender:
             row = session.get(OutboxMessage, row_id)
             if row is None or row.status != "pending":
                 return None
-            stale = row.claimed_by is not None and holder_is_dead(row.claimed_by)
+            previous = row.claimed_by
+            stale = previous is not None and holder_is_dead(previous)
             result = session.exec(  # type: ignore[call-overload]
                 update(OutboxMessage).where(OutboxMessage.id == row_id).where(OutboxMessage.status == "pending")
                 .where(or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by == self.holder,  # type: ignore[union-attr]
@@ -160,6 +181,10 @@ class OutboxSender:
             if result.rowcount != 1:
                 return None
             session.refresh(row)
+            if row.kind == "post" and previous not in (None, self.holder):
+                # its last holder may have sent it and died before recording that: look first
+                row.uncertain = True
+                session.add(row)
             return row
 
     def _deliver(self, row_id: int) -> bool | None:
@@ -196,11 +221,11 @@ class OutboxSender:
             log.warning("outbox %s to %s: %s; retrying in %.0f s%s", row_id, row.channel, _describe(exc), delay,
                         " (it may have been posted: will look for it first)" if uncertain else "")
             if isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", None) == 429:
-                self._channel_free_at[row.channel] = time.monotonic() + delay
+                self._held_until[self._hold_key(row)] = time.monotonic() + delay
             self._release(row_id, delay_s=delay, error=_describe(exc), uncertain=uncertain or None)
             return False
         if row.kind == "post" and self.pace:
-            self._channel_free_at[row.channel] = time.monotonic() + POSTS_PER_CHANNEL_S
+            self._held_until[self._hold_key(row)] = time.monotonic() + POSTS_PER_CHANNEL_S
         self._finish(row_id, status="sent", ts=ts)
         return True
 
@@ -233,9 +258,12 @@ class OutboxSender:
         oldest = aware(row.created_at) - timedelta(seconds=5)
         try:
             return finder(row.channel, METADATA_TYPE, "outbox_id", row.id, oldest=oldest, thread_ts=thread_ts)
-        except Exception as exc:  # noqa: BLE001 - no way to look: post again (at-least-once)
-            log.warning("outbox %s: could not look for an earlier post (%s); posting again", row.id, _describe(exc))
-            return None
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", None)
+            if str((exc.response or {}).get("error") or "") in CANNOT_LOOK or status in (403, 404):
+                log.warning("outbox %s: cannot look for an earlier post (%s); posting again", row.id, _describe(exc))
+                return None
+            raise  # Slack is struggling: try the look-up again later, still uncertain
 
     def _supersede_older(self, row: OutboxMessage) -> None:
         """An edit went out: older edits still waiting for the same message would undo it."""

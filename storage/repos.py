@@ -25,12 +25,12 @@ def latest_probe_results(session: Session) -> list[ProbeResult]:
     return list(rows)
 
 
-def recent_probe_results(session: Session, integration: str, limit: int = 20) -> list[ProbeResult]:
-    rows = session.exec(
-        select(ProbeResult).where(ProbeResult.integration == integration)
-        .order_by(ProbeResult.id.desc()).limit(limit)  # type: ignore[union-attr]
-    ).all()
-    return list(rows)
+def recent_probe_results(session: Session, integration: str, limit: int = 20,
+                         source: str | None = None) -> list[ProbeResult]:
+    query = select(ProbeResult).where(ProbeResult.integration == integration)
+    if source is not None:
+        query = query.where(ProbeResult.source == source)
+    return list(session.exec(query.order_by(ProbeResult.id.desc()).limit(limit)).all())  # type: ignore[union-attr]
 
 
 def claim_event(session: Session, event_id: str, event_type: str) -> bool:

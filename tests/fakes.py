@@ -102,12 +102,28 @@ class FakeServer:
 
 class FakeSlack(FakeServer):
     """Web API methods answer ok (with a ts for posts); /respond/<id> stands for response_urls.
-    `rate_limit[method] = n` answers the next n calls of that method with 429 Retry-After: 1."""
+    `rate_limit[method] = n` answers the next n calls of that method with 429 Retry-After: 1.
+    Posted messages are kept (with their metadata) and served by conversations.history/replies."""
 
     def __init__(self) -> None:
         self.rate_limit: dict[str, int] = {}
         self._ts = 0
+        self.messages: list[dict[str, Any]] = []
         super().__init__(self._route)
+
+    def _history(self, call: Call, method: str) -> dict[str, Any]:
+        args = {k: v[0] for k, v in call.query.items()}
+        if isinstance(call.body, dict):
+            args.update(call.body)
+        channel = args.get("channel")
+        if method == "conversations.replies":
+            root = args.get("ts")
+            found = [m for m in self.messages if m["channel"] == channel and root in (m["ts"], m.get("thread_ts"))]
+        else:
+            oldest = float(args.get("oldest") or 0)
+            found = [m for m in self.messages if m["channel"] == channel and not m.get("thread_ts")
+                     and float(m["ts"]) >= oldest]
+        return {"messages": sorted(found, key=lambda m: m["ts"], reverse=True), "has_more": False}
 
     def _route(self, call: Call) -> tuple[int, Any, dict[str, str]]:
         if call.path.startswith("/respond/"):
@@ -118,8 +134,15 @@ class FakeSlack(FakeServer):
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
         self._ts += 1
         extra: dict[str, Any] = {}
+        if method in ("conversations.history", "conversations.replies"):
+            return 200, {"ok": True, **self._history(call, method)}, {}
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
-            extra = {"ts": f"1700000000.{self._ts:06d}", "channel": (call.body or {}).get("channel")}
+            body = call.body if isinstance(call.body, dict) else {}
+            ts = body.get("ts") if method == "chat.update" else f"{time.time():.6f}"
+            extra = {"ts": ts, "channel": body.get("channel")}
+            if method == "chat.postMessage":
+                self.messages.append({"channel": body.get("channel"), "ts": ts, "thread_ts": body.get("thread_ts"),
+                                      "text": body.get("text"), "metadata": body.get("metadata")})
         if method in ("views.open", "views.update", "views.publish"):
             extra = {"view": {"id": f"V{self._ts}", "hash": "h"}}
         if method == "auth.test":

@@ -92,27 +92,12 @@ def test_post_answered_429_twice_still_arrives_once(bot_factory, slack, integrat
     assert slack.rate_limit["chat.postMessage"] == 0
 
 
-def episode_ts(tmp_path) -> str | None:
-    from sqlmodel import select
-
-    from storage.db import Database
-    from storage.models import AlertEpisode
-
-    db = Database(f"sqlite:///{tmp_path}/occ.db")
-    try:
-        with db.session() as s:
-            return next((e.ts for e in s.exec(select(AlertEpisode)).all() if e.ts), None)
-    finally:
-        db.dispose()
-
-
 def test_restart_mid_episode_neither_realerts_nor_forgets(bot_factory, slack, integrations, tmp_path):
     integrations.behaviour["ga"] = Behaviour(status=500)
     env = alert_env(slack, integrations)
     bot = bot_factory(env)
     wait_until(lambda: posts(slack, thread=False), 10, "the alert")
-    wait_until(lambda: episode_ts(tmp_path), 5, "the alert's ts to be stored")
-    os.kill(bot.proc.pid, signal.SIGKILL)
+    os.kill(bot.proc.pid, signal.SIGKILL)  # maybe before it recorded the post: the next one looks first
     bot.proc.wait()
     bot_factory(env)
     time.sleep(4)

@@ -51,8 +51,16 @@ def test_a_steady_error_rate_is_one_degraded_episode_not_a_flapping_one():
 def test_sporadic_failures_are_counted_outside_outage_runs():
     from chatops.health.damping import sporadic_failures
 
-    assert sporadic_failures([DOWN, OK, DOWN, DOWN, DOWN, OK, DOWN], 2) == 2
+    assert sporadic_failures([DOWN, OK, DOWN, DOWN, DOWN, OK, DOWN, OK], 2) == 2
     assert sporadic_failures([DOWN, DOWN], 2) == 0
+    assert sporadic_failures([OK, DOWN], 2) == 0, "a run at the oldest end may be an outage's tail"
+
+
+def test_an_outage_sliding_out_of_the_window_is_not_an_error_rate():
+    # newest first: a blip now, 18 healthy probes, then the end of a two-probe outage
+    from chatops.health.damping import damp
+
+    assert damp(State.OK, [DOWN] + [OK] * 18 + [DOWN], Damping()) == OK
 
 
 def test_error_rate_over_the_window_degrades():

@@ -110,14 +110,15 @@ def test_a_resubmitted_modal_is_one_incident(db):
 
 
 def test_two_people_resolving_at_once_resolve_it_once(db):
+    """Separate services (as two processes would be): only the database's lock keeps them apart."""
     from storage.models import IncidentEvent, MemoryEntry
 
-    service = IncidentService(db, "CINC")
-    inc = service.create(new("race"))
+    inc = IncidentService(db, "CINC").create(new("race"))
     barrier = threading.Barrier(6)
     outcomes = []
 
     def resolve(i):
+        service = IncidentService(db, "CINC")
         barrier.wait()
         outcomes.append(service.resolve(inc.number, f"U{i}"))
 

@@ -307,9 +307,9 @@ def test_posts_carry_their_outbox_id_as_metadata(db):
 
 
 def _ns() -> str:
-    from chatops.leader import _pid_namespace
+    from chatops.leader import _here
 
-    return _pid_namespace()
+    return _here()
 
 
 def test_a_dead_looking_pid_in_another_pid_namespace_is_not_taken_over(db):
@@ -318,7 +318,7 @@ def test_a_dead_looking_pid_in_another_pid_namespace_is_not_taken_over(db):
 
     gone = subprocess.Popen(["true"])
     gone.wait()
-    other_ns = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{gone.pid}:999999:x")
+    other_ns = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{gone.pid}:999999.0000:x")
     me = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:1:{_ns()}:me")
     assert other_ns.try_acquire()
     assert not me.try_acquire(), "same hostname, other container: its pid means nothing here"
@@ -331,3 +331,52 @@ def test_leadership_lapses_without_renewal_even_if_the_database_is_silent(db):
 
     _time.sleep(1.0)
     assert not keeper.is_leader
+
+
+def test_a_post_taken_over_from_a_dead_sender_is_looked_for_first(db):
+    """kill -9 between Slack's answer and the commit: the next sender finds the post, adopts it."""
+    import socket
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with db.session() as s:
+        row = enqueue(s, channel="C1", message={"text": "alert"})
+        row.claimed_by, row.claimed_at = f"{socket.gethostname()}:{gone.pid}:{_ns()}:x", datetime.now(timezone.utc)
+        s.add(row)
+    messenger = HistoryRecorder(history={row.id: "ts-already"})
+    assert OutboxSender(db, messenger, holder="h-new", pace=False).drain() == 1
+    assert messenger.lookups == 1 and messenger.sent == []
+    assert rows(db)[0].ts == "ts-already"
+
+
+def test_a_lookup_that_fails_for_a_passing_reason_does_not_post(db):
+    with db.session() as s:
+        enqueue(s, channel="C1", message={"text": "alert"})
+    messenger = HistoryRecorder()
+    messenger.fail_next = [TimeoutError()]
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
+    sender.drain()  # uncertain now
+
+    def broken(*args, **kwargs):
+        messenger.lookups += 1
+        raise slack_error(503, "service_unavailable")
+
+    messenger.find_by_metadata = broken
+    with db.session() as s:
+        r = s.exec(__import__("sqlmodel").select(OutboxMessage)).one()
+        r.next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+        s.add(r)
+    assert sender.drain() == 0
+    assert messenger.sent == [] and rows(db)[0].uncertain and rows(db)[0].status == "pending"
+
+
+def test_a_waiting_channel_does_not_hold_up_the_others(db):
+    with db.session() as s:
+        for i in range(60):
+            enqueue(s, channel="CBUSY", message={"text": f"b{i}"})
+        enqueue(s, channel="CINC", message={"text": "announcement"})
+    messenger = Recorder()
+    sender = OutboxSender(db, messenger, holder="h1")  # paced: one post per channel per second
+    sender.drain()
+    assert [m[2] for m in messenger.sent] == ["b0", "announcement"]

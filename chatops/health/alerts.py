@@ -29,8 +29,10 @@ class AlertRules:
 
 
 def open_episode(session: Session, key: str) -> AlertEpisode | None:
+    """The open episode for `key`, locked (PostgreSQL) until the transaction ends, so two
+    replicas at a hand-over cannot both move it."""
     return session.exec(select(AlertEpisode).where(AlertEpisode.key == key)
-                        .where(AlertEpisode.resolved_at.is_(None))).first()  # type: ignore[union-attr]
+                        .where(AlertEpisode.resolved_at.is_(None)).with_for_update()).first()  # type: ignore[union-attr]
 
 
 def _normalise(ep: AlertEpisode) -> AlertEpisode:
@@ -147,12 +149,15 @@ class Alerts:
             _edit(session, ep, views.breach_rate_alert(ep, rate, open_count, now))
 
     # --- reminders and buttons -----------------------------------------------------------
-    def remind(self, session: Session, now: datetime) -> int:
+    def remind(self, session: Session, now: datetime, subject: str | None = None) -> int:
         """At most one threaded reminder per reminder period for each open, unacknowledged,
-        unsnoozed integration episode."""
+        unsnoozed integration episode (of `subject`, when given)."""
         count = 0
-        eps = session.exec(select(AlertEpisode).where(AlertEpisode.kind == "integration")
-                           .where(AlertEpisode.resolved_at.is_(None))).all()  # type: ignore[union-attr]
+        query = (select(AlertEpisode).where(AlertEpisode.kind == "integration")
+                 .where(AlertEpisode.resolved_at.is_(None)).with_for_update())  # type: ignore[union-attr]
+        if subject is not None:
+            query = query.where(AlertEpisode.subject == subject)
+        eps = session.exec(query).all()
         for ep in eps:
             _normalise(ep)
             last = ep.last_reminder_at or ep.opened_at

@@ -40,9 +40,10 @@ def _lead(observed: Sequence[State], state: State) -> int:
 
 
 def sporadic_failures(window: Sequence[State], down_after: int) -> int:
-    """Failures outside outage runs (runs of `down_after` or more failures)."""
+    """Failures outside outage runs (runs of `down_after` or more failures). A run that reaches
+    the oldest end of the window may be the tail of an outage, so it does not count."""
     count, run = 0, 0
-    for s in [*window, State.OK]:  # the sentinel closes the last run
+    for s in window:
         if s == State.DOWN:
             run += 1
             continue

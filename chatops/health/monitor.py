@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Callable
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -28,6 +29,7 @@ class Monitor:
     as soon as it arrives, so one hanging integration delays nobody else's alerts."""
 
     def __init__(self, *, health: HealthService, alerts: Alerts | None, damping: Damping):
+        self.is_active: Callable[[], bool] = lambda: True  # Background: "are we still the leader?"
         self.health = health
         self.alerts = alerts  # None when no alerts channel is configured: states are still tracked
         self.damping = damping
@@ -43,9 +45,6 @@ class Monitor:
                 self._in_flight.add(integration.key)
             future = self.health.runtime.submit(self.health.probe_one(integration))
             future.add_done_callback(lambda f, key=integration.key: self._judges.submit(self._judge, key, f))
-        if self.alerts is not None:
-            now = datetime.now(timezone.utc)
-            self._guarded("reminders", lambda s: self.alerts.remind(s, now))
 
     def tick_and_wait(self, timeout: float | None = None) -> None:
         """One tick, returning once every probe it started has been judged (tests, benchmarks)."""
@@ -57,6 +56,8 @@ class Monitor:
     def _judge(self, key: str, future: "Future[IntegrationHealth]") -> None:
         try:
             item = future.result()
+            if not self.is_active():
+                return  # leadership moved on while this probe ran: the new leader judges for itself
             self.health.record([item], source="monitor")
             now = datetime.now(timezone.utc)
             self._guarded(f"state of {item.key}", lambda s: self._integration(s, item, now))
@@ -97,6 +98,7 @@ class Monitor:
         session.add(current)
         if self.alerts is not None and state != State.MOCK:
             self.alerts.integration_state(session, item, state, now)
+            self.alerts.remind(session, now, subject=item.key)  # same transaction: never after a recovery
 
     def _sla(self, session: Session, chatwoot: IntegrationHealth, now: datetime) -> None:
         if self.alerts is None:

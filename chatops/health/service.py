@@ -18,7 +18,7 @@ from storage.db import Database
 from storage.models import ProbeResult, aware
 from storage.repos import add_probe_results, latest_probe_results, recent_probe_results
 
-from .damping import Damping
+from .damping import Damping, sporadic_failures
 from .model import HealthReport, IntegrationHealth, State, evaluate
 
 log = logging.getLogger(__name__)
@@ -140,10 +140,10 @@ class HealthService:
                         out.append(item)
                         continue
                     since = item.checked_at - WINDOW_AGE
-                    rows = [r for r in recent_probe_results(session, item.key, self.damping.window)
+                    rows = [r for r in recent_probe_results(session, item.key, self.damping.window, source="monitor")
                             if aware(r.checked_at) >= since]
-                    failed = sum(1 for r in rows if r.state == State.DOWN.value)
-                    if len(rows) >= self.damping.min_window and failed / len(rows) >= self.damping.error_rate:
+                    failed = sporadic_failures([State(r.state) for r in rows], self.damping.down_after)
+                    if len(rows) >= self.damping.min_window and failed >= 2 and failed / len(rows) >= self.damping.error_rate:
                         item = replace(item, state=State.DEGRADED, error_class="error_rate",
                                        error=f"{failed} of the last {len(rows)} probes failed ({failed / len(rows):.0%})")
                     out.append(item)

@@ -3,6 +3,7 @@ Each handler parses, calls IncidentService, and answers through the messenger.""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -200,7 +201,10 @@ def button_from_alert(episode_id: int, trigger_id: str | None, ctx: Ctx) -> None
 
 def register(registry: Registry, view_registry: ViewRegistry) -> None:
     def starts_with_ref(rest: str) -> bool:
-        return not rest.strip() or parse_ref(rest.split()[0]) is not None
+        """`INC-3 …`, or something meant as one (`INC-x`, `#3a`, `3a`): that gets "not found";
+        anything else (`status page down`) is the title of a new incident."""
+        first = rest.split()[0] if rest.strip() else ""
+        return not first or parse_ref(first) is not None or bool(re.match(r"(?i)(inc\b|inc-|#|\d)", first))
 
     for name, usage, summary, run in (
         ("incident", "[title]", "open the incident modal (prefilled with a title)", open_modal),

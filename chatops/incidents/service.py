@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -109,6 +110,9 @@ class IncidentService:
         """Load (locked), apply (which returns the timeline text, or None for no change), record,
         re-announce — all in one transaction."""
         with self._write, self.db.session() as session:
+            # a no-op write first: SQLite's write lock (so another process cannot interleave) and
+            # PostgreSQL's row lock, before anything is read
+            session.execute(update(Incident).where(Incident.number == number).values(number=Incident.number))
             inc = session.exec(select(Incident).where(Incident.number == number).with_for_update()).first()
             if inc is None:
                 return Outcome(None, changed=False)
