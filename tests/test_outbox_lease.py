@@ -1,6 +1,7 @@
 """The outbox sender and the leader lease against real databases (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+import socket
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -73,10 +74,7 @@ def test_children_wait_for_the_parent(db):
     sender = OutboxSender(db, messenger, holder="h1", pace=False)
     assert sender.drain() == 0
     assert messenger.sent == []
-    with db.session() as s:  # make both due now
-        for r in s.exec(__import__("sqlmodel").select(OutboxMessage)).all():
-            r.next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
-            s.add(r)
+    make_due(db)
     assert sender.drain() == 2
     assert [m[0] for m in messenger.sent] == ["post", "update"]
 
@@ -163,11 +161,7 @@ def test_lease_race_has_one_winner(db):
 
 
 def test_a_dead_predecessor_on_this_host_is_taken_over_at_once(db):
-    import socket
-    import subprocess
-
-    gone = subprocess.Popen(["true"])
-    gone.wait()
+    gone = dead_process()
     dead = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{gone.pid}:{_ns()}:dead")
     other_host = LeaseKeeper(db, ttl_s=60, holder="elsewhere:1:x")
     me = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{__import__('os').getpid()}:{_ns()}:me")
@@ -177,11 +171,7 @@ def test_a_dead_predecessor_on_this_host_is_taken_over_at_once(db):
 
 
 def test_a_row_claimed_by_a_dead_process_on_this_host_is_sent_at_once(db):
-    import socket
-    import subprocess
-
-    gone = subprocess.Popen(["true"])
-    gone.wait()
+    gone = dead_process()
     with db.session() as s:
         row = enqueue(s, channel="C1", message={"text": "owed"})
         row.claimed_by, row.claimed_at = f"{socket.gethostname()}:{gone.pid}:{_ns()}:x", datetime.now(timezone.utc)
@@ -196,12 +186,28 @@ def test_a_row_claimed_by_a_dead_process_on_this_host_is_sent_at_once(db):
     assert OutboxSender(db, messenger, holder="h-new", pace=False).drain() == 0
 
 
-def test_an_old_edit_never_overwrites_a_newer_one(db):
+def posted(db):
+    """One post, delivered: its row, the recorder and the sender."""
     with db.session() as s:
         post = enqueue(s, channel="C1", message={"text": "v0"})
     messenger = Recorder()
     sender = OutboxSender(db, messenger, holder="h1", pace=False)
     sender.drain()
+    return post, messenger, sender
+
+
+def make_due(db) -> None:
+    """Every pending row due now (skips the backoff in tests)."""
+    from sqlmodel import select
+
+    with db.session() as s:
+        for r in s.exec(select(OutboxMessage).where(OutboxMessage.status == "pending")).all():
+            r.next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+            s.add(r)
+
+
+def test_an_old_edit_never_overwrites_a_newer_one(db):
+    post, messenger, sender = posted(db)
     with db.session() as s:
         enqueue(s, channel="C1", message={"text": "v1 acknowledged"}, kind="update", parent_id=post.id)
         enqueue(s, channel="C1", message={"text": "v2 resolved"}, kind="update", parent_id=post.id)
@@ -211,11 +217,7 @@ def test_an_old_edit_never_overwrites_a_newer_one(db):
 
 
 def test_a_failed_older_edit_is_dropped_once_a_newer_one_went_out(db):
-    with db.session() as s:
-        post = enqueue(s, channel="C1", message={"text": "v0"})
-    messenger = Recorder()
-    sender = OutboxSender(db, messenger, holder="h1", pace=False)
-    sender.drain()
+    post, messenger, sender = posted(db)
     with db.session() as s:
         old = enqueue(s, channel="C1", message={"text": "old"}, kind="update", parent_id=post.id)
     messenger.fail_next = [slack_error(500, "internal_error")]
@@ -268,10 +270,7 @@ def test_an_uncertain_post_is_looked_for_before_posting_again(db):
     stored = rows(db)[0]
     assert stored.uncertain and stored.status == "pending"
     messenger.history = {row.id: "ts-found"}  # Slack had it after all
-    with db.session() as s:
-        r = s.get(OutboxMessage, row.id)
-        r.next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
-        s.add(r)
+    make_due(db)
     assert sender.drain() == 1
     assert messenger.sent == [] and messenger.lookups == 1
     assert rows(db)[0].ts == "ts-found" and rows(db)[0].status == "sent"
@@ -284,10 +283,7 @@ def test_an_uncertain_post_that_cannot_be_looked_for_is_posted_again(db):
     messenger.fail_next = [ConnectionResetError()]
     sender = OutboxSender(db, messenger, holder="h1", pace=False)
     sender.drain()
-    with db.session() as s:
-        r = s.exec(__import__("sqlmodel").select(OutboxMessage)).one()
-        r.next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
-        s.add(r)
+    make_due(db)
     assert sender.drain() == 1
     assert [m[2] for m in messenger.sent] == ["alert"]
 
@@ -306,6 +302,15 @@ def test_posts_carry_their_outbox_id_as_metadata(db):
     assert messenger.payload["metadata"] == {"event_type": "occ_outbox", "event_payload": {"outbox_id": row.id}}
 
 
+def dead_process():
+    """A process that has exited, so its pid names nobody."""
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    return gone
+
+
 def _ns() -> str:
     from chatops.leader import _here
 
@@ -313,11 +318,7 @@ def _ns() -> str:
 
 
 def test_a_dead_looking_pid_in_another_pid_namespace_is_not_taken_over(db):
-    import socket
-    import subprocess
-
-    gone = subprocess.Popen(["true"])
-    gone.wait()
+    gone = dead_process()
     other_ns = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:{gone.pid}:999999.0000:x")
     me = LeaseKeeper(db, ttl_s=60, holder=f"{socket.gethostname()}:1:{_ns()}:me")
     assert other_ns.try_acquire()
@@ -335,11 +336,7 @@ def test_leadership_lapses_without_renewal_even_if_the_database_is_silent(db):
 
 def test_a_post_taken_over_from_a_dead_sender_is_looked_for_first(db):
     """kill -9 between Slack's answer and the commit: the next sender finds the post, adopts it."""
-    import socket
-    import subprocess
-
-    gone = subprocess.Popen(["true"])
-    gone.wait()
+    gone = dead_process()
     with db.session() as s:
         row = enqueue(s, channel="C1", message={"text": "alert"})
         row.claimed_by, row.claimed_at = f"{socket.gethostname()}:{gone.pid}:{_ns()}:x", datetime.now(timezone.utc)
@@ -363,10 +360,7 @@ def test_a_lookup_that_fails_for_a_passing_reason_does_not_post(db):
         raise slack_error(503, "service_unavailable")
 
     messenger.find_by_metadata = broken
-    with db.session() as s:
-        r = s.exec(__import__("sqlmodel").select(OutboxMessage)).one()
-        r.next_attempt_at = datetime.now(timezone.utc) - timedelta(seconds=1)
-        s.add(r)
+    make_due(db)
     assert sender.drain() == 0
     assert messenger.sent == [] and rows(db)[0].uncertain and rows(db)[0].status == "pending"
 
