@@ -89,10 +89,6 @@ class Permanent(Exception):
     pass
 
 
-class Uncertain(Exception):
-    """The request may have reached Slack; its answer did not reach us."""
-
-
 def _is_uncertain(exc: BaseException) -> bool:
     if isinstance(exc, urllib.error.URLError):
         reason = exc.reason

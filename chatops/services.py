@@ -108,5 +108,5 @@ def answer_command(services: Services, inv: Invocation) -> tuple[Subcommand | No
     Blank or unknown text answers with help."""
     command, resolved = services.commands.resolve(inv)
     if command is None:
-        return None, resolved, services.help(unknown=inv.text or None) if inv.text else services.help()
+        return None, resolved, services.help(unknown=inv.text or None)
     return command, resolved, command.ack(resolved, services) if command.ack else None

@@ -75,8 +75,3 @@ def damp(prev: State | None, observed: Sequence[State], rules: Damping = Damping
     if prev in (State.DOWN, State.DEGRADED):
         return prev
     return State.DEGRADED if erratic else State.OK
-
-
-def error_rate(observed: Sequence[State]) -> float:
-    real = [s for s in observed if s != State.MOCK]
-    return sum(1 for s in real if s == State.DOWN) / len(real) if real else 0.0

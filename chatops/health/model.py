@@ -37,10 +37,6 @@ class HealthReport:
     items: list[IntegrationHealth]
     sla_minutes: int
     timeout_s: float
-    extra: dict = field(default_factory=dict)
-
-    def by_key(self, key: str) -> IntegrationHealth | None:
-        return next((i for i in self.items if i.key == key), None)
 
 
 def evaluate(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 from typing import Callable
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
@@ -16,8 +15,7 @@ from chatops.health.alerts import Alerts
 from chatops.health.damping import Damping, damp
 from chatops.health.model import IntegrationHealth, State
 from chatops.health.service import HealthService
-from chatops.health.sla import breach_rate
-from storage.models import MonitorState, ProbeResult, aware
+from storage.models import MonitorState, ProbeResult
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +43,6 @@ class Monitor:
                 self._in_flight.add(integration.key)
             future = self.health.runtime.submit(self.health.probe_one(integration))
             future.add_done_callback(lambda f, key=integration.key: self._judges.submit(self._judge, key, f))
-
-    def tick_and_wait(self, timeout: float | None = None) -> None:
-        """One tick, returning once every probe it started has been judged (tests, benchmarks)."""
-        self.tick()
-        deadline = time.monotonic() + (timeout or self.health.timeout_s + 5)
-        while self._in_flight and time.monotonic() < deadline:
-            time.sleep(0.02)
 
     def _judge(self, key: str, future: "Future[IntegrationHealth]") -> None:
         try:
@@ -107,10 +98,3 @@ class Monitor:
         open_count = chatwoot.open_conversations or 0
         rate = len(chatwoot.breaches) / open_count if open_count else 0.0
         self.alerts.breach_rate(session, rate, open_count, now)
-
-
-def monitor_states(session: Session) -> dict[str, tuple[State, datetime]]:
-    return {m.integration: (State(m.state), aware(m.since)) for m in session.exec(select(MonitorState)).all()}
-
-
-__all__ = ["Monitor", "monitor_states", "breach_rate"]

@@ -176,10 +176,9 @@ def to_row(item: IntegrationHealth, source: str = "monitor") -> ProbeResult:
 def from_row(row: ProbeResult, integrations: Integrations) -> IntegrationHealth:
     names = {i.key: i.name for i in integrations.monitored()}
     state = State(row.state)
-    checked = row.checked_at if row.checked_at.tzinfo else row.checked_at.replace(tzinfo=timezone.utc)
     return IntegrationHealth(
         key=row.integration, name=names.get(row.integration, row.integration), state=state,
-        checked_at=checked, latency_ms=row.latency_ms,
+        checked_at=aware(row.checked_at), latency_ms=row.latency_ms,
         error=row.detail if state in (State.DOWN, State.DEGRADED) else None, error_class=row.error_class,
         open_conversations=row.open_conversations, breaching=row.breaching,
         note=row.detail if state == State.MOCK else None,

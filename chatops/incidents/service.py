@@ -3,7 +3,7 @@ timeline entry, and the outbox rows that announce it (so what a person was told 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -46,7 +46,6 @@ class NewIncident:
 class Outcome:
     incident: Incident | None
     changed: bool = True
-    events: list[IncidentEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
