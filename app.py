@@ -36,11 +36,11 @@ def main(argv: list[str] | None = None) -> int:
 
     redactor = setup_logging("WARNING" if transport == "console" else None, settings.secret_values())
 
-    from chatops.services import build_services
+    from chatops.wiring import build
     from storage.db import StorageError
 
     try:
-        services = build_services(settings)
+        application = build(settings)
     except ConfigError as exc:
         return _fail(str(exc))
     except StorageError as exc:  # one readable line, no traceback, no password
@@ -51,33 +51,41 @@ def main(argv: list[str] | None = None) -> int:
         if transport == "console":
             from chatops.transports import console
 
-            console.serve(services)
+            console.serve(application)
         else:
-            from chatops.slack_app import build_bolt_app
-
-            from chatops.background import Background
-            from chatops.slack_app import outbox_messenger
-
-            # SIGTERM unwinds like Ctrl-C, so the lease is released and a survivor takes over at once
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-            app, _ = build_bolt_app(services, verify_requests=transport == "http")
-            background = Background(services, outbox_messenger(services)).start()
-            try:
-                if transport == "http":
-                    from chatops.transports import http
-
-                    http.serve(app, services)
-                else:
-                    from chatops.transports import socket
-
-                    socket.serve(app, services)
-            finally:
-                background.close()
+            serve_slack(application, transport)
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        services.close()
+        application.close()
     return 0
+
+
+def serve_slack(application, transport: Transport) -> None:  # noqa: ANN001 - chatops.wiring.Application
+    from chatops.background import Background
+    from chatops.slack.app import build_bolt_app, outbox_messenger
+    from chatops.wiring import lease
+
+    # SIGTERM unwinds like Ctrl-C, so the lease is released and a survivor takes over at once
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app, _ = build_bolt_app(application)
+    keeper = lease(application)
+    sender = application.sender(outbox_messenger(application), holder=keeper.holder)
+    background = Background(application.db, application.scheduler(), sender, keeper,
+                            lease_ttl_s=application.settings.occ_lease_ttl_s)
+    application.deps.leading = lambda: background.leading
+    background.start()
+    try:
+        if transport == "http":
+            from chatops.transports import http
+
+            http.serve(app, application)
+        else:
+            from chatops.transports import socket
+
+            socket.serve(app, application)
+    finally:
+        background.close()
 
 
 if __name__ == "__main__":

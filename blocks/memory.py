@@ -3,22 +3,31 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .text import context, escape, header, message, section
+from .text import context, escape, header, message, section, sections
 
 
-def memory_message(scope: str, entries: Sequence[Any], *, unknown: bool = False) -> dict[str, Any]:
-    if unknown:
-        text = f"There is no Memory scope `{escape(scope, 40)}`; try `ops` or `build`."
+def entry_line(e: Any) -> str:
+    when = e.created_at.strftime("%Y-%m-%d %H:%M")
+    ref = f" · {escape(e.external_ref)}" if e.external_ref else ""
+    why = f" — {escape(e.rationale, 300)}" if e.rationale else ""
+    return f"`{when}` *{escape(e.action)}* by {escape(e.actor, 64)}{ref}{why}"
+
+
+def memory_message(scope: str, entries: Sequence[Any], *, words: str | None = None,
+                   usage: str | None = None) -> dict[str, Any]:
+    if usage:
+        text = f"Usage: `{escape(usage)}`"
         return message(text, [section(text)], response_type="ephemeral")
     if not entries:
-        text = f"Memory `{escape(scope)}` has no entries yet."
+        text = (f"Nothing in Memory `{escape(scope)}` matches “{escape(words, 200)}”." if words
+                else f"Memory `{escape(scope)}` has no entries yet.")
         return message(text, [section(text)], response_type="ephemeral")
-    lines = []
-    for e in entries:
-        when = e.created_at.strftime("%Y-%m-%d %H:%M")
-        ref = f" · {escape(e.external_ref)}" if e.external_ref else ""
-        why = f" — {escape(e.rationale, 300)}" if e.rationale else ""
-        lines.append(f"`{when}` *{escape(e.action)}* by {escape(e.actor, 64)}{ref}{why}")
-    blocks = [header(f"Memory · {scope}"), section("\n".join(lines)),
-              context(f"{len(entries)} most recent entries")]
-    return message(f"Memory {escape(scope)}: {len(entries)} recent entries", blocks, response_type="ephemeral")
+    title = f"Memory · {scope}" + (f" · “{words}”" if words else "")
+    blocks = [header(title), *sections([entry_line(e) for e in entries], max_blocks=20),
+              context(f"{len(entries)} {'best matches' if words else 'most recent entries'}")]
+    return message(f"Memory {escape(scope)}: {len(entries)} entries", blocks, response_type="ephemeral")
+
+
+def logged_reply(entry: Any) -> dict[str, Any]:
+    text = f":memo: Logged in Memory `ops`: {escape(entry.rationale, 2800)}"
+    return message(text, [section(text)], response_type="ephemeral")

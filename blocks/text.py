@@ -5,8 +5,10 @@ mentions a user. Escaping them makes such text inert in every kind of text objec
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
+
+from chatops.core.timefmt import duration  # noqa: F401 - block builders format durations from here
 
 # Block Kit limits (GUIDE.md)
 SECTION_TEXT_MAX = 3000
@@ -96,16 +98,6 @@ def message(text: str, blocks: list[dict[str, Any]] | None = None, **extra: Any)
         payload["blocks"] = blocks[:50]
     payload.update(extra)
     return payload
-
-
-def duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return f"{int(delta.total_seconds())} s"
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes)
-    return " ".join(parts) or "0 min"
 
 
 def clock(at: datetime) -> str:

@@ -1,39 +1,28 @@
-"""Background work for the HTTP and Socket Mode transports: the leader lease, the scheduled jobs
-(the health monitor first) and the outbox sender. Only the lease holder runs jobs and sends."""
+"""Background work for the HTTP and Socket Mode transports: the leader lease, the scheduler and
+the outbox sender. Only the lease holder runs jobs and delivers."""
 from __future__ import annotations
 
 import logging
 import threading
-import time
-from dataclasses import dataclass, field
-from typing import Callable
 
-from chatops.leader import LeaseKeeper
+from chatops.lease import LeaseKeeper
 from chatops.outbox import OutboxSender
+from chatops.scheduler import Scheduler
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Job:
-    name: str
-    every_s: float
-    run: Callable[[], object]
-    next_at: float = field(default=0.0)
-
-
 class Background:
-    def __init__(self, services, messenger) -> None:  # noqa: ANN001
-        self.services = services
-        settings = services.settings
-        self.lease = LeaseKeeper(services.db, ttl_s=settings.occ_lease_ttl_s)
-        self.sender = OutboxSender(services.db, messenger, holder=self.lease.holder)
-        for hook in services.outbox_hooks:
-            self.sender.on_sent(hook)
-        self.jobs = [Job("health monitor", settings.occ_health_interval_s, services.monitor.tick), *services.jobs]
+    def __init__(self, db: Database, scheduler: Scheduler, sender: OutboxSender, lease: LeaseKeeper,
+                 *, lease_ttl_s: float):
+        self.db = db
+        self.scheduler = scheduler
+        self.sender = sender
+        self.lease = lease
+        self.lease_ttl_s = lease_ttl_s
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
-        services.monitor.is_active = lambda: self.leading
 
     @property
     def leading(self) -> bool:
@@ -47,23 +36,20 @@ class Background:
         return self
 
     def _lease_loop(self) -> None:
-        period = max(0.2, self.services.settings.occ_lease_ttl_s / 3)
+        period = max(0.2, self.lease_ttl_s / 3)
         while not self.stop.is_set():
-            self.lease.try_acquire()
+            was = self.lease.is_leader
+            if self.lease.try_acquire() and not was:
+                self.scheduler.forget()  # a new leader looks at every job's stored state
             self.stop.wait(period)
 
     def _jobs_loop(self) -> None:
         while not self.stop.is_set():
-            now = time.monotonic()
-            for job in self.jobs:
-                if self.leading and now >= job.next_at:
-                    job.next_at = now + job.every_s
-                    try:
-                        job.run()
-                    except Exception:  # noqa: BLE001 - a failing job runs again next period
-                        log.exception("job %s failed", job.name)
-                elif not self.leading:
-                    job.next_at = 0.0  # a new leader runs everything at once
+            if self.leading:
+                try:
+                    self.scheduler.tick()
+                except Exception:  # noqa: BLE001 - e.g. the database is briefly away
+                    log.exception("scheduler failed")
             self.stop.wait(0.2)
 
     def _outbox_loop(self) -> None:

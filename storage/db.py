@@ -1,6 +1,7 @@
 """Engine creation (SQLite pragmas on connect), migrations at start-up, and one session per unit of work."""
 from __future__ import annotations
 
+import contextvars
 import fcntl
 import logging
 from contextlib import contextmanager
@@ -19,25 +20,47 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 724_201_101  # advisory lock key: one replica migrates at a time
 
 
-def make_engine(url: str) -> Engine:
+# How long a request-path read or write may wait for a lock: well under Slack's 3 s, so a locked
+# database costs a person a clear "try again", never the acknowledgement.
+REQUEST_WAIT_S = 1.0
+BACKGROUND_WAIT_S = 30.0
+_on_request_path: contextvars.ContextVar[bool] = contextvars.ContextVar("occ_request_path", default=False)
+
+
+@contextmanager
+def request_path() -> Iterator[None]:
+    """Every session opened inside is bounded (a person is waiting for the acknowledgement)."""
+    token = _on_request_path.set(True)
+    try:
+        yield
+    finally:
+        _on_request_path.reset(token)
+
+
+def make_engine(url: str, *, wait_s: float = BACKGROUND_WAIT_S, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait_s})
+        event.listen(engine, "connect", _sqlite_pragmas(wait_s))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=10)
+    options = f"-c lock_timeout={int(wait_s * 1000)} -c statement_timeout={int(wait_s * 1500)}"
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=30, pool_timeout=min(wait_s, 10.0),
+                         connect_args={"options": options} if wait_s < BACKGROUND_WAIT_S else {})
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+def _sqlite_pragmas(wait_s: float):  # noqa: ANN202 - a connect hook
+    def on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return on_connect
 
 
 @contextmanager
@@ -102,6 +125,7 @@ class Database:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        self._request_engine: Engine | None = None
 
     @property
     def dialect(self) -> str:
@@ -113,9 +137,19 @@ class Database:
     def ping(self) -> bool:
         return ping(self.engine)
 
+    @property
+    def request_engine(self) -> Engine:
+        """The engine for work a person waits on: every lock wait bounded by REQUEST_WAIT_S."""
+        if self._request_engine is None:
+            self._request_engine = make_engine(self.url, wait_s=REQUEST_WAIT_S, pool_size=5)
+        return self._request_engine
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+    def session(self, *, bounded: bool | None = None) -> Iterator[Session]:
+        """One unit of work, committed at the end. `bounded` (by default: inside request_path()):
+        a lock is not waited out; sqlalchemy's OperationalError is raised instead."""
+        engine = self.request_engine if (_on_request_path.get() if bounded is None else bounded) else self.engine
+        with Session(engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -125,3 +159,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._request_engine is not None:
+            self._request_engine.dispose()

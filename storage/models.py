@@ -1,49 +1,27 @@
-"""SQLModel tables. Every schema change here comes with an Alembic revision in migrations/versions."""
+"""The platform's own tables: Events API de-duplication, the leader lease, the outbox, gapless
+counters, durable job runs and this database's identity. Each feature keeps its tables in its own
+package (`chatops/<feature>/models.py`). Every schema change comes with an Alembic revision."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, text
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from .types import UTCField, utcnow
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; everything stored here is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
-
-
-class ProbeResult(SQLModel, table=True):
-    """One probe of one integration: what it answered, how fast, and in which state it left it."""
-
-    __tablename__ = "probe_result"
-
-    id: int | None = Field(default=None, primary_key=True)
-    integration: str = Field(max_length=32, index=True)
-    checked_at: datetime = Field(default_factory=utcnow, index=True)
-    state: str = Field(max_length=16)
-    ok: bool
-    latency_ms: float | None = None
-    error_class: str | None = Field(default=None, max_length=64)
-    detail: str | None = Field(default=None, max_length=500)
-    open_conversations: int | None = None
-    breaching: int | None = None
-    source: str = Field(default="monitor", max_length=16)  # monitor | on_demand
+__all__ = ["SlackEvent", "Lease", "OutboxMessage", "Counter", "ScheduledRun", "Installation", "utcnow"]
 
 
 class SlackEvent(SQLModel, table=True):
-    """Events API deliveries already handled, so a retry (X-Slack-Retry-Num) is not handled twice."""
+    """Deliveries already handled (Events API `event_id`s, modal submissions by view id), so a
+    retry is not handled twice."""
 
     __tablename__ = "slack_event"
 
     event_id: str = Field(primary_key=True, max_length=64)
     event_type: str = Field(max_length=64)
-    received_at: datetime = Field(default_factory=utcnow, index=True)
+    received_at: datetime = UTCField(nullable=False, index=True)
 
 
 class Lease(SQLModel, table=True):
@@ -53,72 +31,35 @@ class Lease(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=128)
-    expires_at: datetime
-    acquired_at: datetime = Field(default_factory=utcnow)
-
-
-class MonitorState(SQLModel, table=True):
-    """The damped (alerting) state of one integration, so a restart resumes where it left off."""
-
-    __tablename__ = "monitor_state"
-
-    integration: str = Field(primary_key=True, max_length=32)
-    state: str = Field(max_length=16)
-    since: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class AlertEpisode(SQLModel, table=True):
-    """One alert episode: from the first bad state to the recovery. At most one open per key."""
-
-    __tablename__ = "alert_episode"
-    __table_args__ = (
-        Index("ux_alert_episode_open_key", "key", unique=True,
-              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=128, index=True)  # integration:chatwoot, sla:conversation:42, sla_rate:chatwoot
-    kind: str = Field(max_length=32)  # integration | sla_conversation | sla_rate
-    subject: str = Field(max_length=64)  # integration key, or conversation id
-    state: str = Field(max_length=16)  # DOWN / DEGRADED / P1 / warning / critical …
-    opened_at: datetime = Field(default_factory=utcnow)
-    changed_at: datetime = Field(default_factory=utcnow)
-    resolved_at: datetime | None = None
-    channel: str = Field(max_length=80)
-    outbox_id: int | None = None  # the post that announced it; its ts lives on that outbox row
-    ts: str | None = Field(default=None, max_length=32)
-    last_error: str | None = Field(default=None, max_length=500)
-    latency_ms: float | None = None
-    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    acked_by: str | None = Field(default=None, max_length=32)
-    acked_at: datetime | None = None
-    snoozed_until: datetime | None = None
-    snoozed_by: str | None = Field(default=None, max_length=32)
-    last_reminder_at: datetime | None = None
+    expires_at: datetime = UTCField(nullable=False)
+    acquired_at: datetime = UTCField(nullable=False)
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A message to deliver: written first (with the change it announces), sent by the leader."""
+    """Something to deliver to a target (Slack, Linear, Chatwoot), written in the transaction of
+    the change it announces and delivered by the leader."""
 
     __tablename__ = "outbox"
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)  # post | update
-    channel: str = Field(max_length=80)
+    target: str = Field(default="slack", max_length=16, index=True)  # slack | linear | chatwoot
+    kind: str = Field(max_length=16)  # slack: post | update; other targets name their operation
+    channel: str | None = Field(default=None, max_length=80)  # slack: the channel; else the pacing key
     payload: dict = Field(sa_column=Column(JSON, nullable=False))
     parent_id: int | None = Field(default=None, index=True)  # update: the post to edit; post: thread under it
     dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
-    status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | failed
+    external_id: str | None = Field(default=None, max_length=64)  # chosen before the first try (Linear issue id …)
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | sent | failed | superseded
     attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    next_attempt_at: datetime = UTCField(nullable=False, index=True)
     claimed_by: str | None = Field(default=None, max_length=128)
-    claimed_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = None
-    ts: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime | None = UTCField()
+    created_at: datetime = UTCField(nullable=False)
+    sent_at: datetime | None = UTCField()
+    ts: str | None = Field(default=None, max_length=32)  # slack: the message ts
+    result: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # what delivery returned
     last_error: str | None = Field(default=None, max_length=300)
-    uncertain: bool = False  # the last send may have reached Slack: look for it before posting again
+    uncertain: bool = False  # the last send may have gone through: look for it before sending again
 
 
 class Counter(SQLModel, table=True):
@@ -130,61 +71,22 @@ class Counter(SQLModel, table=True):
     value: int = 0
 
 
-class Incident(SQLModel, table=True):
-    __tablename__ = "incident"
+class ScheduledRun(SQLModel, table=True):
+    """A scheduled job's last due time: a run is claimed by moving it forward, once per due time,
+    across restarts and replicas."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    number: int = Field(unique=True)
-    title: str = Field(max_length=150)
-    severity: str = Field(max_length=8, index=True)
-    integration: str = Field(max_length=32)
-    description: str | None = Field(default=None, max_length=3000)
-    commander: str | None = Field(default=None, max_length=32)
-    reporter: str = Field(max_length=64)
-    status: str = Field(default="investigating", max_length=16, index=True)
-    detected_at: datetime = Field(index=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    acknowledged_at: datetime | None = None
-    acknowledged_by: str | None = Field(default=None, max_length=64)
-    resolved_at: datetime | None = None
-    resolved_by: str | None = Field(default=None, max_length=64)
-    resolution_note: str | None = Field(default=None, max_length=3000)
-    alert_episode_id: int | None = None
-    channel: str | None = Field(default=None, max_length=80)
-    outbox_id: int | None = None  # the announcement; its ts lives on that outbox row
-    ts: str | None = Field(default=None, max_length=32)
-    reminded_at: datetime | None = None
-    view_id: str | None = Field(default=None, max_length=32, unique=True)  # the modal it came from
+    __tablename__ = "scheduled_run"
 
-    @property
-    def ref(self) -> str:
-        return f"INC-{self.number}"
+    name: str = Field(primary_key=True, max_length=64)
+    last_due_at: datetime = UTCField(nullable=False)
+    last_run_at: datetime | None = UTCField()
+    last_error: str | None = Field(default=None, max_length=300)
 
 
-class IncidentEvent(SQLModel, table=True):
-    """The timeline: every change and note, who and when."""
+class Installation(SQLModel, table=True):
+    """Facts about this database: `instance` is a random id that marks what this deployment posts."""
 
-    __tablename__ = "incident_event"
+    __tablename__ = "installation"
 
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
-    at: datetime = Field(default_factory=utcnow)
-    actor: str = Field(max_length=64)
-    kind: str = Field(max_length=24)  # created | acknowledged | status | note | resolved | reminder
-    text: str = Field(default="", max_length=3000)
-
-
-class MemoryEntry(SQLModel, table=True):
-    """The decision log (DOMAIN.md Memory): scope ops | build."""
-
-    __tablename__ = "memory_entry"
-
-    id: int | None = Field(default=None, primary_key=True)
-    scope: str = Field(max_length=16, index=True)
-    actor: str = Field(max_length=64)
-    action: str = Field(max_length=64)
-    rationale: str | None = Field(default=None, max_length=3000)
-    evidence_url: str | None = Field(default=None, max_length=500)
-    external_ref: str | None = Field(default=None, max_length=128, index=True)
-    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    key: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=128)

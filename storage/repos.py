@@ -1,43 +1,23 @@
-"""Repositories: small functions over a session, one concern each."""
+"""Small functions over a session for the platform's tables, one concern each."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import uuid
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, select as sa_select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel
 
-from .models import AlertEpisode, Counter, Incident, OutboxMessage, ProbeResult, SlackEvent
-
-
-def add_probe_results(session: Session, rows: list[ProbeResult]) -> None:
-    session.add_all(rows)
-
-
-def latest_probe_results(session: Session) -> list[ProbeResult]:
-    """The newest stored result of each integration."""
-    newest = (
-        select(ProbeResult.integration, func.max(ProbeResult.id).label("id"))
-        .group_by(ProbeResult.integration)
-        .subquery()
-    )
-    rows = session.exec(select(ProbeResult).join(newest, ProbeResult.id == newest.c.id)).all()
-    return list(rows)
-
-
-def recent_probe_results(session: Session, integration: str, limit: int = 20,
-                         source: str | None = None) -> list[ProbeResult]:
-    query = select(ProbeResult).where(ProbeResult.integration == integration)
-    if source is not None:
-        query = query.where(ProbeResult.source == source)
-    return list(session.exec(query.order_by(ProbeResult.id.desc()).limit(limit)).all())  # type: ignore[union-attr]
+from .models import Counter, Installation, OutboxMessage, SlackEvent
+from .types import OUTBOX_REF
 
 
 def claim_event(session: Session, event_id: str, event_type: str) -> bool:
-    """Record an Events API delivery; False when that event_id was handled already."""
+    """Record a delivery (an Events API event_id, a modal's view id); False when it was recorded
+    before. In the caller's transaction: a rollback forgets it again."""
     try:
         with session.begin_nested():
-            session.add(SlackEvent(event_id=event_id, event_type=event_type, received_at=datetime.now(timezone.utc)))
+            session.add(SlackEvent(event_id=event_id[:64], event_type=event_type[:64]))
             session.flush()
         return True
     except IntegrityError:
@@ -46,27 +26,30 @@ def claim_event(session: Session, event_id: str, event_type: str) -> bool:
 
 def release_event(session: Session, event_id: str) -> None:
     """Forget a delivery whose handling failed, so that Slack's retry is handled."""
-    event = session.get(SlackEvent, event_id)
+    event = session.get(SlackEvent, event_id[:64])
     if event is not None:
         session.delete(event)
 
 
-def prune(session: Session, now: datetime, *, events_days: int = 2, probes_days: int = 30,
-          outbox_days: int = 30) -> dict[str, int]:
-    """Retention: delivered events, old probe results and finished outbox rows."""
-    counts = {}
-    for model, column, days, extra in (
-        (SlackEvent, SlackEvent.received_at, events_days, None),
-        (ProbeResult, ProbeResult.checked_at, probes_days, None),
-        (OutboxMessage, OutboxMessage.created_at, outbox_days, OutboxMessage.status.in_(("sent", "superseded", "failed"))),  # type: ignore[attr-defined]
-    ):
-        query = delete(model).where(column < now - timedelta(days=days))
-        if extra is not None:  # announcements stay: later edits and thread replies need their ts
-            query = query.where(extra).where(
-                OutboxMessage.id.not_in(select(AlertEpisode.outbox_id).where(AlertEpisode.outbox_id.is_not(None))),  # type: ignore[union-attr]
-                OutboxMessage.id.not_in(select(Incident.outbox_id).where(Incident.outbox_id.is_not(None))),  # type: ignore[union-attr]
-            )
-        counts[model.__tablename__] = session.execute(query).rowcount or 0
+def outbox_references() -> list:
+    """Every column, in every feature's tables, marked as pointing at an outbox row."""
+    return [column for table in SQLModel.metadata.tables.values() for column in table.columns
+            if column.info.get(OUTBOX_REF)]
+
+
+def prune(session: Session, now: datetime, *, events_days: int = 2, outbox_days: int = 30) -> dict[str, int]:
+    """Retention of the platform's tables: handled events, and finished outbox rows that no row
+    anywhere still points at (announcements stay: later edits and thread replies need their ts)."""
+    counts = {"slack_event": session.execute(
+        delete(SlackEvent).where(SlackEvent.received_at < now - timedelta(days=events_days))).rowcount or 0}
+    query = (delete(OutboxMessage).where(OutboxMessage.created_at < now - timedelta(days=outbox_days))
+             .where(OutboxMessage.status.in_(("sent", "superseded", "failed"))))  # type: ignore[attr-defined]
+    for column in outbox_references():
+        query = query.where(OutboxMessage.id.not_in(sa_select(column).where(column.is_not(None))))  # type: ignore[union-attr]
+    query = query.where(OutboxMessage.id.not_in(  # type: ignore[union-attr]
+        sa_select(OutboxMessage.parent_id).where(OutboxMessage.parent_id.is_not(None))  # type: ignore[union-attr]
+        .where(OutboxMessage.status == "pending")))
+    counts["outbox"] = session.execute(query).rowcount or 0
     return counts
 
 
@@ -82,3 +65,20 @@ def next_number(session: Session, name: str) -> int:
         session.add(Counter(name=name, value=1))
         session.flush()
     return 1
+
+
+def installation_id(session: Session) -> str:
+    """A random id for this database, made once: it marks what this deployment posts, so two
+    deployments posting to one channel never take each other's messages for their own."""
+    row = session.get(Installation, "instance")
+    if row is not None:
+        return row.value
+    try:
+        with session.begin_nested():
+            session.add(Installation(key="instance", value=uuid.uuid4().hex))
+            session.flush()
+    except IntegrityError:
+        pass
+    row = session.get(Installation, "instance")
+    assert row is not None
+    return row.value

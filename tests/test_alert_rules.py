@@ -9,7 +9,9 @@ from sqlmodel import select
 from chatops.health.alerts import AlertRules, Alerts, open_episode
 from chatops.health.model import IntegrationHealth, State
 from chatops.health.sla import Conversation, breaches
-from storage.models import AlertEpisode, OutboxMessage
+from blocks import alerts as alert_views
+from chatops.health.models import AlertEpisode
+from storage.models import OutboxMessage
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 NAMES = {"chatwoot": "Chatwoot", "shopify": "Shopify"}
@@ -17,7 +19,7 @@ NAMES = {"chatwoot": "Chatwoot", "shopify": "Shopify"}
 
 @pytest.fixture
 def alerts():
-    return Alerts(AlertRules(channel="CAL"), NAMES)
+    return Alerts(AlertRules(channel="CAL"), NAMES, alert_views)
 
 
 def item(state: State, error: str | None = "server error (HTTP 500)") -> IntegrationHealth:

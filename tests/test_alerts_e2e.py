@@ -154,7 +154,7 @@ def test_acknowledge_and_snooze_buttons(bot_factory, slack, integrations, tmp_pa
     from sqlmodel import select
 
     from storage.db import Database
-    from storage.models import AlertEpisode
+    from chatops.health.models import AlertEpisode
 
     with Database(f"sqlite:///{tmp_path}/occ.db").session() as s:
         ep = s.exec(select(AlertEpisode).where(AlertEpisode.key == "integration:shopify")).one()

@@ -7,11 +7,10 @@ import subprocess
 import sys
 
 from blocks.text import plain
-from chatops.commands import Subcommand
-from chatops.services import build_services
+from chatops.core import SubmitResult
+from chatops.wiring import build
 from chatops.settings import Settings
 from chatops.transports import console
-from chatops.views import SubmitResult, ViewHandler
 from tests.conftest import ROOT
 from tests.test_settings_and_startup import CLEAN
 
@@ -35,7 +34,7 @@ def test_console_help_unknown_and_blank_lines(tmp_path):
 
 
 def _services(tmp_path, **overrides):
-    return build_services(Settings(database_url=f"sqlite:///{tmp_path}/c.db", **overrides))
+    return build(Settings(database_url=f"sqlite:///{tmp_path}/c.db", **overrides))
 
 
 def _console(tmp_path, stdin: str, services=None) -> str:
@@ -54,13 +53,14 @@ def test_console_asks_each_modal_field_and_reasks_rejected_ones(tmp_path):
     services = _services(tmp_path)
     seen = []
 
-    def submit(sub, ctx):
-        if sub.values["title"].strip() == "-":
+    def submit(ctx):
+        values = ctx.ix.values
+        if values["title"].strip() == "-":
             return SubmitResult(errors={"title": "Title can't be blank"})
-        seen.append(sub.values)
-        return SubmitResult(after=lambda: ctx.messenger.respond(None, {"text": f"Saved {sub.values['title']}"}))
+        seen.append(values)
+        return SubmitResult(after=lambda: ctx.respond({"text": f"Saved {values['title']}"}))
 
-    services.views.add(ViewHandler("demo", submit))
+    services.router.modal("demo", submit)
     view = {"type": "modal", "callback_id": "demo", "title": plain("Demo"), "blocks": [
         {"type": "input", "block_id": "title", "label": plain("Title"),
          "element": {"type": "plain_text_input", "action_id": "v"}},
@@ -70,8 +70,7 @@ def test_console_asks_each_modal_field_and_reasks_rejected_ones(tmp_path):
         {"type": "input", "block_id": "desc", "optional": True, "label": plain("Description"),
          "element": {"type": "plain_text_input", "action_id": "v", "multiline": True}},
     ]}
-    services.commands.add(Subcommand(name="demo", summary="test modal",
-                                     run=lambda inv, ctx: ctx.messenger.open_modal(None, view)))
+    services.router.command("demo", summary="test modal", run=lambda ctx: ctx.open_modal(view))
     out = _console(tmp_path, "demo\n-\n9\n2\n\nDisk full\n", services)
     assert seen == [{"title": "Disk full", "sev": "SEV2", "desc": ""}]
     assert "! Title can't be blank" in out
@@ -81,11 +80,11 @@ def test_console_asks_each_modal_field_and_reasks_rejected_ones(tmp_path):
 
 def test_console_modal_cancelled_by_end_of_input(tmp_path):
     services = _services(tmp_path)
-    services.views.add(ViewHandler("demo", lambda sub, ctx: SubmitResult()))
+    services.router.modal("demo", lambda ctx: SubmitResult())
     view = {"type": "modal", "callback_id": "demo", "title": plain("Demo"), "blocks": [
         {"type": "input", "block_id": "title", "label": plain("Title"),
          "element": {"type": "plain_text_input", "action_id": "v"}}]}
-    services.commands.add(Subcommand(name="demo", summary="x", run=lambda inv, ctx: ctx.messenger.open_modal(None, view)))
+    services.router.command("demo", summary="x", run=lambda ctx: ctx.open_modal(view))
     assert "(cancelled)" in _console(tmp_path, "demo\n", services)
 
 

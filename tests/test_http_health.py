@@ -111,7 +111,7 @@ def test_probe_results_are_stored(live_bot, slack, integrations, tmp_path):
     live_bot.command("health", slack.response_url("h5"))
     slack.wait_for("/respond/h5")
     from storage.db import Database
-    from storage.models import ProbeResult
+    from chatops.health.models import ProbeResult
     from sqlmodel import select
 
     db = Database(f"sqlite:///{tmp_path}/occ.db")

@@ -10,7 +10,9 @@ from sqlmodel import select
 
 from chatops.incidents.rules import median, parse_ref, parse_window, percentile
 from chatops.incidents.service import IncidentService, NewIncident
-from storage.models import Incident, OutboxMessage
+from blocks import incidents as views
+from chatops.incidents.models import Incident
+from storage.models import OutboxMessage
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 
@@ -20,7 +22,7 @@ def new(title="x", severity="SEV2", detected=None) -> NewIncident:
 
 
 def test_numbers_are_gapless_and_unique_under_concurrent_submissions(db):
-    service = IncidentService(db, "CINC")
+    service = IncidentService(db, "CINC", views)
     numbers: list[int] = []
     lock = threading.Lock()
     barrier = threading.Barrier(8)
@@ -43,7 +45,7 @@ def test_numbers_are_gapless_and_unique_under_concurrent_submissions(db):
 
 
 def test_unacknowledged_sev1_and_sev2_remind_once_at_their_target(db):
-    service = IncidentService(db, "CINC")
+    service = IncidentService(db, "CINC", views)
     sev1 = service.create(new("a", "SEV1", T0), now=T0)
     sev2 = service.create(new("b", "SEV2", T0), now=T0)
     service.create(new("c", "SEV3", T0), now=T0)
@@ -59,7 +61,7 @@ def test_unacknowledged_sev1_and_sev2_remind_once_at_their_target(db):
 
 
 def test_stats_median_and_p90_from_stored_timestamps(db):
-    service = IncidentService(db, None)
+    service = IncidentService(db, None, views)
     now = T0 + timedelta(days=1)
     for minutes, sev in ((10, "SEV1"), (20, "SEV2"), (30, "SEV2"), (40, "SEV3"), (600, "SEV4")):
         inc = service.create(new(severity=sev, detected=T0), now=T0)
@@ -75,7 +77,7 @@ def test_stats_median_and_p90_from_stored_timestamps(db):
 
 
 def test_resolution_time_is_detection_to_resolution(db):
-    service = IncidentService(db, None)
+    service = IncidentService(db, None, views)
     inc = service.create(new(detected=T0 - timedelta(minutes=12)), now=T0)
     outcome = service.resolve(inc.number, "U9", "done", T0 + timedelta(minutes=3))
     assert outcome.changed and outcome.incident.resolved_at - outcome.incident.detected_at == timedelta(minutes=15)
@@ -100,7 +102,7 @@ def test_percentiles_are_order_statistics(values):
 
 
 def test_a_resubmitted_modal_is_one_incident(db):
-    service = IncidentService(db, "CINC")
+    service = IncidentService(db, "CINC", views)
     first = service.create(NewIncident(title="x", severity="SEV3", integration="Slack", reporter="U1", view_id="V42"))
     again = service.create(NewIncident(title="x", severity="SEV3", integration="Slack", reporter="U1", view_id="V42"))
     assert first.number == again.number == 1
@@ -111,14 +113,15 @@ def test_a_resubmitted_modal_is_one_incident(db):
 
 def test_two_people_resolving_at_once_resolve_it_once(db):
     """Separate services (as two processes would be): only the database's lock keeps them apart."""
-    from storage.models import IncidentEvent, MemoryEntry
+    from chatops.incidents.models import IncidentEvent
+    from chatops.memory.models import MemoryEntry
 
-    inc = IncidentService(db, "CINC").create(new("race"))
+    inc = IncidentService(db, "CINC", views).create(new("race"))
     barrier = threading.Barrier(6)
     outcomes = []
 
     def resolve(i):
-        service = IncidentService(db, "CINC")
+        service = IncidentService(db, "CINC", views)
         barrier.wait()
         outcomes.append(service.resolve(inc.number, f"U{i}"))
 
@@ -135,7 +138,7 @@ def test_two_people_resolving_at_once_resolve_it_once(db):
 
 def test_the_reminder_reaches_slack_broadcast_in_the_thread(slack):
     from blocks.incidents import reminder
-    from chatops.messenger import SlackMessenger, make_web_client
+    from chatops.slack.messenger import SlackMessenger, make_web_client
 
     inc = Incident(number=3, title="Checkout down", severity="SEV1", integration="Shopify", reporter="U1",
                    detected_at=T0)

@@ -11,7 +11,8 @@ import pytest
 from sqlmodel import select
 
 from storage.db import Database
-from storage.models import Incident, IncidentEvent, MemoryEntry
+from chatops.incidents.models import Incident, IncidentEvent
+from chatops.memory.models import MemoryEntry
 from tests.conftest import integration_env
 from tests.test_alerts_e2e import text, wait_until
 

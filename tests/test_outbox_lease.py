@@ -9,9 +9,17 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from chatops.leader import LeaseKeeper
-from chatops.outbox import OutboxSender, enqueue
+from chatops.lease import LeaseKeeper
+from chatops.outbox import OutboxSender as _Sender
+from chatops.outbox import enqueue
+from chatops.outbox.slack import SlackDeliverer
 from storage.models import OutboxMessage
+
+INSTALLATION = "test-installation"
+
+
+def OutboxSender(db, messenger, *, holder, pace=True):  # noqa: N802 - the sender with a Slack deliverer
+    return _Sender(db, [SlackDeliverer(messenger, INSTALLATION)], holder=holder, pace=pace)
 
 
 class Recorder:
@@ -253,11 +261,13 @@ class HistoryRecorder(Recorder):
         self.fails = fails
         self.lookups = 0
 
-    def find_by_metadata(self, channel, event_type, key, value, *, oldest, thread_ts=None):
+    def find_by_metadata(self, channel, event_type, match, *, oldest, thread_ts=None):
         self.lookups += 1
         if self.fails:
             raise slack_error(200, "missing_scope")
-        return self.history.get(value)
+        if match.get("installation") != INSTALLATION:
+            return None
+        return self.history.get(match["outbox_id"])
 
 
 def test_an_uncertain_post_is_looked_for_before_posting_again(db):
@@ -299,7 +309,8 @@ def test_posts_carry_their_outbox_id_as_metadata(db):
 
     messenger = Capturing()
     OutboxSender(db, messenger, holder="h1", pace=False).drain()
-    assert messenger.payload["metadata"] == {"event_type": "occ_outbox", "event_payload": {"outbox_id": row.id}}
+    assert messenger.payload["metadata"] == {"event_type": "occ_outbox",
+                                             "event_payload": {"outbox_id": row.id, "installation": INSTALLATION}}
 
 
 def dead_process():
@@ -312,7 +323,7 @@ def dead_process():
 
 
 def _ns() -> str:
-    from chatops.leader import _here
+    from chatops.lease import _here
 
     return _here()
 

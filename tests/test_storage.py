@@ -8,8 +8,9 @@ from sqlalchemy import inspect, text
 from sqlmodel import select
 
 from storage.db import Database
-from storage.models import ProbeResult
-from storage.repos import add_probe_results, claim_event, latest_probe_results, recent_probe_results
+from chatops.health.models import ProbeResult
+from chatops.health.store import add_probe_results, latest_probe_results, recent_probe_results
+from storage.repos import claim_event
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 
@@ -100,7 +101,10 @@ def test_concurrent_migrations_on_one_database(db_url):
 
 
 def test_retention_keeps_recent_rows_and_announcements(db_url):
-    from storage.models import AlertEpisode, OutboxMessage, SlackEvent
+    from chatops.health.models import AlertEpisode
+    from storage.models import OutboxMessage, SlackEvent
+    from chatops.health.store import prune_probe_results
+    from chatops.incidents.models import Incident
     from storage.repos import prune
 
     db = Database(db_url)
@@ -115,12 +119,19 @@ def test_retention_keeps_recent_rows_and_announcements(db_url):
         pending = OutboxMessage(kind="post", channel="C", payload={}, status="pending", created_at=old)
         s.add_all([announced, plain, pending])
         s.flush()
+        announced_incident = OutboxMessage(kind="post", channel="C", payload={}, status="sent", created_at=old)
+        s.add(announced_incident)
+        s.flush()
         s.add(AlertEpisode(key="k", kind="integration", subject="shopify", state="DOWN", channel="C",
                            outbox_id=announced.id, details={}))
+        s.add(Incident(number=1, title="t", severity="SEV1", integration="Shopify", reporter="U1", detected_at=old,
+                       outbox_id=announced_incident.id))
     with db.session() as s:
         counts = prune(s, T0)
-    assert counts == {"slack_event": 1, "probe_result": 1, "outbox": 1}
+        probes = prune_probe_results(s, T0)
+    assert counts == {"slack_event": 1, "outbox": 1}, "every table that points at an outbox row keeps it"
+    assert probes == 1
     with db.session() as s:
         assert [e.event_id for e in s.exec(select(SlackEvent)).all()] == ["new"]
-        assert sorted(r.status for r in s.exec(select(OutboxMessage)).all()) == ["pending", "sent"]
+        assert sorted(r.status for r in s.exec(select(OutboxMessage)).all()) == ["pending", "sent", "sent"]
     db.dispose()

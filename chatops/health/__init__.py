@@ -1,1 +1,2 @@
-"""Health: the SLA rule, state evaluation, probing and (later) the monitor loop and alert episodes."""
+"""Health: probing the integrations, the SLA rule, flap damping, the monitor and alert episodes.
+`feature.install` plugs it into the Router."""

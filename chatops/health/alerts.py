@@ -6,15 +6,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Any, Protocol, Sequence
 
 from sqlmodel import Session, select
 
-from blocks import alerts as views
 from chatops.health.model import IntegrationHealth, State
 from chatops.health.sla import Breach
 from chatops.outbox import enqueue
-from storage.models import AlertEpisode, aware
+
+from .models import AlertEpisode
+
+Message = dict[str, Any]
+
+
+class AlertViews(Protocol):
+    """How alerts read in Slack (blocks.alerts): bound at install time, so this module stays pure domain."""
+
+    def integration_alert(self, ep: AlertEpisode, name: str, now: datetime) -> Message: ...
+
+    def recovery_notice(self, name: str, ep: AlertEpisode) -> Message: ...
+
+    def reminder(self, name: str, ep: AlertEpisode, now: datetime) -> Message: ...
+
+    def sla_breach_alert(self, breaches: Sequence[Breach], sla_minutes: int, episode_ids: Sequence[int]) -> Message: ...
+
+    def breach_rate_alert(self, ep: AlertEpisode, rate: float, open_count: int, now: datetime) -> Message: ...
 
 GROUP_ABOVE = 5  # more new breaches than this in one probe: one grouped message
 
@@ -35,21 +51,16 @@ def open_episode(session: Session, key: str) -> AlertEpisode | None:
                         .where(AlertEpisode.resolved_at.is_(None)).with_for_update()).first()  # type: ignore[union-attr]
 
 
-def _normalise(ep: AlertEpisode) -> AlertEpisode:
-    for name in ("opened_at", "changed_at", "resolved_at", "acked_at", "snoozed_until", "last_reminder_at"):
-        setattr(ep, name, aware(getattr(ep, name)))
-    return ep
-
-
-def _edit(session: Session, ep: AlertEpisode, message: dict) -> None:
+def _edit(session: Session, ep: AlertEpisode, message: Message) -> None:
     if ep.outbox_id is not None:
         enqueue(session, channel=ep.channel, message=message, kind="update", parent_id=ep.outbox_id)
 
 
 class Alerts:
-    def __init__(self, rules: AlertRules, names: dict[str, str]):
+    def __init__(self, rules: AlertRules, names: dict[str, str], views: AlertViews):
         self.rules = rules
         self.names = names  # integration key → display name
+        self.views = views
 
     # --- integrations ----------------------------------------------------------------------
     def integration_state(self, session: Session, item: IntegrationHealth, state: State, now: datetime) -> None:
@@ -63,27 +74,25 @@ class Alerts:
                                   latency_ms=item.latency_ms, details={"worst": state.value})
                 session.add(ep)
                 session.flush()  # the unique open-episode index answers here if another replica won
-                row = enqueue(session, channel=ep.channel, message=views.integration_alert(ep, name, now))
+                row = enqueue(session, channel=ep.channel, message=self.views.integration_alert(ep, name, now))
                 ep.outbox_id = row.id
                 session.add(ep)
                 return
-            _normalise(ep)
             ep.last_error = item.error or ep.last_error
             ep.latency_ms = item.latency_ms
             if ep.state != state.value:
                 ep.state, ep.changed_at = state.value, now
                 if state == State.DOWN:
                     ep.details = {**ep.details, "worst": State.DOWN.value}
-                _edit(session, ep, views.integration_alert(ep, name, now))
+                _edit(session, ep, self.views.integration_alert(ep, name, now))
             session.add(ep)
         elif state == State.OK and ep is not None:
-            _normalise(ep)
             ep.resolved_at = ep.changed_at = now
             ep.latency_ms = item.latency_ms
             session.add(ep)
-            _edit(session, ep, views.integration_alert(ep, name, now))
+            _edit(session, ep, self.views.integration_alert(ep, name, now))
             if ep.outbox_id is not None:
-                enqueue(session, channel=ep.channel, message=views.recovery_notice(name, ep), parent_id=ep.outbox_id)
+                enqueue(session, channel=ep.channel, message=self.views.recovery_notice(name, ep), parent_id=ep.outbox_id)
 
     # --- Chatwoot SLA ----------------------------------------------------------------------
     def conversation_breaches(self, session: Session, breaches: Sequence[Breach], sla_minutes: int,
@@ -94,7 +103,6 @@ class Alerts:
                                 .where(AlertEpisode.resolved_at.is_(None))).all()  # type: ignore[union-attr]
         for ep in open_eps:
             if ep.key not in current:
-                _normalise(ep)
                 ep.resolved_at = ep.changed_at = now
                 session.add(ep)
             elif ep.state != current[ep.key].priority:  # P2 → P1 as the wait grows
@@ -119,7 +127,7 @@ class Alerts:
         for group in groups:
             eps = [by_key[f"sla:conversation:{b.conversation.id}"] for b in group]
             row = enqueue(session, channel=self.rules.channel,
-                          message=views.sla_breach_alert(group, sla_minutes, [e.id for e in eps]))
+                          message=self.views.sla_breach_alert(group, sla_minutes, [e.id for e in eps]))
             for ep in eps:
                 ep.outbox_id = row.id
                 session.add(ep)
@@ -135,18 +143,16 @@ class Alerts:
             session.add(ep)
             session.flush()
             ep.outbox_id = enqueue(session, channel=ep.channel,
-                                   message=views.breach_rate_alert(ep, rate, open_count, now)).id
+                                   message=self.views.breach_rate_alert(ep, rate, open_count, now)).id
             session.add(ep)
         elif level and ep is not None and ep.state != level:
-            _normalise(ep)
             ep.state, ep.changed_at, ep.details = level, now, {"rate": rate, "open": open_count}
             session.add(ep)
-            _edit(session, ep, views.breach_rate_alert(ep, rate, open_count, now))
+            _edit(session, ep, self.views.breach_rate_alert(ep, rate, open_count, now))
         elif level is None and ep is not None:
-            _normalise(ep)
             ep.resolved_at = ep.changed_at = now
             session.add(ep)
-            _edit(session, ep, views.breach_rate_alert(ep, rate, open_count, now))
+            _edit(session, ep, self.views.breach_rate_alert(ep, rate, open_count, now))
 
     # --- reminders and buttons -----------------------------------------------------------
     def remind(self, session: Session, now: datetime, subject: str | None = None) -> int:
@@ -159,13 +165,12 @@ class Alerts:
             query = query.where(AlertEpisode.subject == subject)
         eps = session.exec(query).all()
         for ep in eps:
-            _normalise(ep)
             last = ep.last_reminder_at or ep.opened_at
             if ep.acked_by or (ep.snoozed_until and ep.snoozed_until > now) or ep.outbox_id is None:
                 continue
             if now - last >= self.rules.reminder_every:
                 enqueue(session, channel=ep.channel, parent_id=ep.outbox_id,
-                        message=views.reminder(self.names.get(ep.subject, ep.subject), ep, now))
+                        message=self.views.reminder(self.names.get(ep.subject, ep.subject), ep, now))
                 ep.last_reminder_at = now
                 session.add(ep)
                 count += 1
@@ -175,7 +180,6 @@ class Alerts:
         ep = session.get(AlertEpisode, episode_id)
         if ep is None:
             return None
-        _normalise(ep)
         if not ep.acked_by:
             ep.acked_by, ep.acked_at = user_id[:32], now
             session.add(ep)
@@ -186,7 +190,6 @@ class Alerts:
         ep = session.get(AlertEpisode, episode_id)
         if ep is None:
             return None
-        _normalise(ep)
         ep.snoozed_until, ep.snoozed_by = now + self.rules.snooze_for, user_id[:32]
         session.add(ep)
         self._rerender(session, ep, now)
@@ -194,8 +197,13 @@ class Alerts:
 
     def _rerender(self, session: Session, ep: AlertEpisode, now: datetime) -> None:
         if ep.kind == "integration":
-            _edit(session, ep, views.integration_alert(ep, self.names.get(ep.subject, ep.subject), now))
+            _edit(session, ep, self.views.integration_alert(ep, self.names.get(ep.subject, ep.subject), now))
         elif ep.kind == "sla_rate":
             details = ep.details or {}
-            _edit(session, ep, views.breach_rate_alert(ep, float(details.get("rate", 0)),
+            _edit(session, ep, self.views.breach_rate_alert(ep, float(details.get("rate", 0)),
                                                        int(details.get("open", 0)), now))
+
+
+def find_episode(session: Session, episode_id: int) -> AlertEpisode | None:
+    """An episode by id (for a feature acting on an alert: "Open incident")."""
+    return session.get(AlertEpisode, episode_id)

@@ -15,7 +15,7 @@ from chatops.health.alerts import Alerts
 from chatops.health.damping import Damping, damp
 from chatops.health.model import IntegrationHealth, State
 from chatops.health.service import HealthService
-from storage.models import MonitorState, ProbeResult
+from .models import MonitorState, ProbeResult
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from chatops.integrations.base import AsyncRuntime
 from chatops.integrations.errors import IntegrationError, IntegrationTimeout
 from chatops.settings import Settings
 from storage.db import Database
-from storage.models import ProbeResult, aware
-from storage.repos import add_probe_results, latest_probe_results, recent_probe_results
+from .models import ProbeResult
+from .store import add_probe_results, latest_probe_results, recent_probe_results
 
 from .damping import Damping, sporadic_failures
 from .model import HealthReport, IntegrationHealth, State, evaluate
@@ -141,7 +141,7 @@ class HealthService:
                         continue
                     since = item.checked_at - WINDOW_AGE
                     rows = [r for r in recent_probe_results(session, item.key, self.damping.window, source="monitor")
-                            if aware(r.checked_at) >= since]
+                            if r.checked_at >= since]
                     failed = sporadic_failures([State(r.state) for r in rows], self.damping.down_after)
                     if len(rows) >= self.damping.min_window and failed >= 2 and failed / len(rows) >= self.damping.error_rate:
                         item = replace(item, state=State.DEGRADED, error_class="error_rate",
@@ -178,7 +178,7 @@ def from_row(row: ProbeResult, integrations: Integrations) -> IntegrationHealth:
     state = State(row.state)
     return IntegrationHealth(
         key=row.integration, name=names.get(row.integration, row.integration), state=state,
-        checked_at=aware(row.checked_at), latency_ms=row.latency_ms,
+        checked_at=row.checked_at, latency_ms=row.latency_ms,
         error=row.detail if state in (State.DOWN, State.DEGRADED) else None, error_class=row.error_class,
         open_conversations=row.open_conversations, breaching=row.breaching,
         note=row.detail if state == State.MOCK else None,

@@ -1,1 +1,1 @@
-"""Incidents: modal, numbered lifecycle, timeline, resolution time and MTTR."""
+"""Incidents: modal, numbered lifecycle, timeline, resolution time and MTTR. `feature.install` plugs it in."""

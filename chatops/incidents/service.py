@@ -5,28 +5,32 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from blocks import incidents as views
-from chatops import memory
+from chatops.core.timefmt import duration
+from chatops.memory import log as memory
 from chatops.outbox import enqueue
 from storage.db import Database
-from storage.models import Incident, IncidentEvent, aware
-from storage.repos import next_number
+from storage.repos import claim_event, next_number
 
+from .models import Incident, IncidentEvent
 from .rules import OPEN_STATUSES, REMINDED, SEVERITIES, STATUSES, median, percentile
 
-_TIMES = ("detected_at", "created_at", "acknowledged_at", "resolved_at", "reminded_at")
+Message = dict[str, Any]
 
 
-def _norm(inc: Incident) -> Incident:
-    for name in _TIMES:
-        setattr(inc, name, aware(getattr(inc, name)))
-    return inc
+class IncidentViews(Protocol):
+    """How incidents read in Slack (blocks.incidents), bound at install time."""
+
+    def announcement(self, inc: Incident, now: datetime) -> Message: ...
+
+    def note_reply(self, inc: Incident, actor: str, note: str) -> Message: ...
+
+    def reminder(self, inc: Incident, now: datetime) -> Message: ...
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,10 @@ class IncidentService:
     """Writes lock the incident row (SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer) and
     are serialised within the process, so two people resolving at once resolve it once."""
 
-    def __init__(self, db: Database, channel: str | None):
+    def __init__(self, db: Database, channel: str | None, views: IncidentViews):
         self.db = db
         self.channel = channel
+        self.views = views
         self._write = threading.Lock()
 
     # --- writes -------------------------------------------------------------------------
@@ -85,7 +90,7 @@ class IncidentService:
     def _by_view(self, view_id: str) -> Incident | None:
         with self.db.session() as session:
             inc = session.exec(select(Incident).where(Incident.view_id == view_id[:32])).first()
-            return _norm(inc) if inc else None
+            return inc
 
     def _create(self, new: NewIncident, now: datetime) -> Incident:
         with self.db.session() as session:
@@ -100,14 +105,15 @@ class IncidentService:
             session.flush()
             self._event(session, inc, new.reporter, "created", f"opened as {inc.severity} ({inc.status})", now)
             if self.channel:
-                inc.outbox_id = enqueue(session, channel=self.channel, message=views.announcement(inc, now)).id
+                inc.outbox_id = enqueue(session, channel=self.channel, message=self.views.announcement(inc, now)).id
             session.add(inc)
-            return _norm(inc)
+            return inc
 
     def _change(self, number: int, now: datetime, apply: Callable[[Session, Incident], str | None],
-                *, reannounce: bool = True) -> Outcome:
+                *, reannounce: bool = True, once: str | None = None) -> Outcome:
         """Load (locked), apply (which returns the timeline text, or None for no change), record,
-        re-announce — all in one transaction."""
+        re-announce — all in one transaction. `once`: a key (a modal's view id) that makes a
+        resubmission of the same change a no-op."""
         with self._write, self.db.session() as session:
             # a no-op write first: SQLite's write lock (so another process cannot interleave) and
             # PostgreSQL's row lock, before anything is read
@@ -115,7 +121,8 @@ class IncidentService:
             inc = session.exec(select(Incident).where(Incident.number == number).with_for_update()).first()
             if inc is None:
                 return Outcome(None, changed=False)
-            _norm(inc)
+            if once is not None and not claim_event(session, f"view:{once}", "view_submission"):
+                return Outcome(inc, changed=False)
             text = apply(session, inc)
             if text is None:
                 return Outcome(inc, changed=False)
@@ -137,9 +144,9 @@ class IncidentService:
         return self._change(number, now, apply)
 
     def set_status(self, number: int, status: str, actor: str, note: str | None = None,
-                   now: datetime | None = None) -> Outcome:
+                   now: datetime | None = None, once: str | None = None) -> Outcome:
         if status == "resolved":
-            return self.resolve(number, actor, note, now)
+            return self.resolve(number, actor, note, now, once=once)
         if status not in STATUSES:
             raise ValueError(status)
         now = now or datetime.now(timezone.utc)
@@ -152,21 +159,24 @@ class IncidentService:
             text = f"status {previous} → {status}" + (f": {note.strip()}" if note and note.strip() else "")
             return self._event(session, inc, actor, "status", text, now)
 
-        return self._change(number, now, apply)
+        return self._change(number, now, apply, once=once)
 
-    def add_note(self, number: int, actor: str, note: str, now: datetime | None = None) -> Outcome:
+    def add_note(self, number: int, actor: str, note: str, now: datetime | None = None,
+                 once: str | None = None) -> Outcome:
         now = now or datetime.now(timezone.utc)
 
         def apply(session: Session, inc: Incident) -> str | None:
             text = self._event(session, inc, actor, "note", note.strip(), now)
             if inc.outbox_id is not None and inc.channel:
                 enqueue(session, channel=inc.channel, parent_id=inc.outbox_id,
-                        message=views.note_reply(inc, actor, note.strip()))
+                        message=self.views.note_reply(inc, actor, note.strip()))
             return text
 
-        return self._change(number, now, apply, reannounce=False)  # a note is a thread reply, not an edit
+        # a note is a thread reply, not an edit
+        return self._change(number, now, apply, reannounce=False, once=once)
 
-    def resolve(self, number: int, actor: str, note: str | None = None, now: datetime | None = None) -> Outcome:
+    def resolve(self, number: int, actor: str, note: str | None = None, now: datetime | None = None,
+                once: str | None = None) -> Outcome:
         """Resolve; resolving a resolved incident changes nothing. Writes a Memory `ops` entry."""
         now = now or datetime.now(timezone.utc)
 
@@ -176,7 +186,7 @@ class IncidentService:
             inc.status, inc.resolved_at, inc.resolved_by = "resolved", now, actor[:64]
             inc.resolution_note = (note or "").strip()[:3000] or None
             self._implicit_ack(session, inc, actor, now)
-            took = views.duration(now - inc.detected_at)
+            took = duration(now - inc.detected_at)
             memory.record(session, scope="ops", actor=actor, action="incident.resolve",
                           rationale=inc.resolution_note or f"{inc.ref} resolved", external_ref=f"incident:{inc.ref}",
                           payload={"title": inc.title, "severity": inc.severity, "integration": inc.integration,
@@ -185,7 +195,7 @@ class IncidentService:
             return self._event(session, inc, actor, "resolved", f"resolved after {took}"
                                + (f": {inc.resolution_note}" if inc.resolution_note else ""), now)
 
-        return self._change(number, now, apply)
+        return self._change(number, now, apply, once=once)
 
     def remind_due(self, now: datetime | None = None) -> int:
         """Unacknowledged SEV1/SEV2 past their response target: one reminder each, via the outbox."""
@@ -197,14 +207,13 @@ class IncidentService:
                                 .where(Incident.acknowledged_at.is_(None))  # type: ignore[union-attr]
                                 .where(Incident.reminded_at.is_(None))).all()  # type: ignore[union-attr]
             for inc in rows:
-                _norm(inc)
                 if now - inc.detected_at < SEVERITIES[inc.severity].respond_within or not inc.channel:
                     continue
                 inc.reminded_at = now
                 session.add(inc)
                 self._event(session, inc, "occ", "reminder", "response target passed unacknowledged", now)
                 enqueue(session, channel=inc.channel, parent_id=inc.outbox_id,
-                        message=views.reminder(inc, now), dedupe_key=f"incident-reminder:{inc.number}")
+                        message=self.views.reminder(inc, now), dedupe_key=f"incident-reminder:{inc.number}")
                 count += 1
         return count
 
@@ -216,15 +225,13 @@ class IncidentService:
                 return None, []
             events = list(session.exec(select(IncidentEvent).where(IncidentEvent.incident_id == inc.id)
                                        .order_by(IncidentEvent.id)).all())
-            for e in events:
-                e.at = aware(e.at)
-            return _norm(inc), events
+            return inc, events
 
     def open_incidents(self) -> list[Incident]:
         with self.db.session() as session:
             rows = session.exec(select(Incident).where(Incident.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
                                 .order_by(Incident.number)).all()
-            return [_norm(i) for i in rows]
+            return list(rows)
 
     def stats(self, days: int, now: datetime | None = None) -> Stats:
         """Incidents detected in the window, by severity; time to acknowledge over those
@@ -232,7 +239,7 @@ class IncidentService:
         now = now or datetime.now(timezone.utc)
         since = now - timedelta(days=days)
         with self.db.session() as session:
-            rows = [_norm(i) for i in session.exec(select(Incident).where(
+            rows = [i for i in session.exec(select(Incident).where(
                 (Incident.detected_at >= since) | (Incident.acknowledged_at >= since)  # type: ignore[operator]
                 | (Incident.resolved_at >= since))).all()]
         detected = [i for i in rows if i.detected_at >= since]
@@ -261,8 +268,7 @@ class IncidentService:
         session.add(IncidentEvent(incident_id=inc.id, at=now, actor=actor[:64], kind=kind, text=text[:3000]))
         return text
 
-    @staticmethod
-    def _reannounce(session: Session, inc: Incident, now: datetime) -> None:
+    def _reannounce(self, session: Session, inc: Incident, now: datetime) -> None:
         if inc.outbox_id is not None and inc.channel:
             enqueue(session, channel=inc.channel, kind="update", parent_id=inc.outbox_id,
-                    message=views.announcement(inc, now))
+                    message=self.views.announcement(inc, now))

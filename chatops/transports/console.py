@@ -1,28 +1,41 @@
 """Console transport: one command per line on stdin, replies printed as text, modal fields asked in
-turn. The same subcommands, views and services as Slack; only the Messenger differs."""
+turn. The same Router and handlers as Slack; only the Messenger differs."""
 from __future__ import annotations
 
 import getpass
 import logging
 import os
 import sys
+from dataclasses import replace
 from typing import Any, Callable, Iterator, TextIO
 
 from blocks.render import render_message, text_of
-from chatops.commands import Ctx, Invocation, parse_console_line
-from chatops.services import Services, answer_command
-from chatops.outbox import OutboxSender, capture
-from chatops.views import ViewSubmission
+from chatops.core import Interaction, dispatch
+from chatops.core.interaction import clean
+from chatops.outbox import capture
+from chatops.wiring import Application
 
 log = logging.getLogger(__name__)
 
 CONSOLE_USER = "console"
+SLASH = "/occ"
 Ask = Callable[[str], "str | None"]
 
 
+def parse_console_line(line: str) -> str | None:
+    """`/occ health`, `occ health` or `health` → `health`; a blank line → None."""
+    text = line.strip()
+    if not text:
+        return None
+    first, _, rest = text.partition(" ")
+    if first.lower() in (SLASH, SLASH[1:]):
+        return rest.strip()
+    return text
+
+
 class ConsoleMessenger:
-    def __init__(self, services: Services, out: TextIO, ask: Ask):
-        self.services = services
+    def __init__(self, application: Application, out: TextIO, ask: Ask):
+        self.application = application
         self.out = out
         self.ask = ask
         self._ts = 0
@@ -50,7 +63,8 @@ class ConsoleMessenger:
 
     def open_modal(self, trigger_id: str | None, view: dict[str, Any]) -> str | None:
         """Ask each input of the modal in turn, submit it, re-ask the fields it rejects."""
-        handler = self.services.views.get(str(view.get("callback_id") or ""))
+        callback_id = str(view.get("callback_id") or "")
+        handled = self.application.router.handler("modal", callback_id) is not None
         title = text_of(view.get("title"))
         self.say(f"── {title} ── (blank skips an optional field)")
         inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
@@ -63,12 +77,12 @@ class ConsoleMessenger:
                     self.say("(cancelled)")
                     return None
                 values[str(block.get("block_id"))] = answer
-            if handler is None:
+            if not handled:
                 return None
-            sub = ViewSubmission(callback_id=handler.callback_id, user_id=CONSOLE_USER, values=dict(values),
-                                 private_metadata=str(view.get("private_metadata") or ""),
-                                 user_name=getpass.getuser())
-            result = handler.submit(sub, Ctx(self.services, self))
+            ix = Interaction(kind="modal", actor=_actor(), name=callback_id,
+                             values={k: clean(v) if isinstance(v, str) else v for k, v in values.items()},
+                             private_metadata=str(view.get("private_metadata") or ""))
+            result = dispatch.submit_modal(self.application.router, ix, self)
             if result.errors:
                 for block_id, error in result.errors.items():
                     self.say(f"! {error}")
@@ -76,8 +90,7 @@ class ConsoleMessenger:
                 continue
             if result.view is not None:
                 self.say(render_message(result.view))
-            if result.after is not None:
-                result.after()
+            dispatch.run_after(callback_id, result.after)
             pending = []
         return "console-view"
 
@@ -140,7 +153,13 @@ def _lines(stream: TextIO) -> Iterator[str]:
         yield line.rstrip("\n")
 
 
-def serve(services: Services, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
+def _actor():  # noqa: ANN202
+    from chatops.core import Actor
+
+    return Actor(CONSOLE_USER, getpass.getuser())
+
+
+def serve(application: Application, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     lines = _lines(stdin)
@@ -158,11 +177,8 @@ def serve(services: Services, stdin: TextIO | None = None, out: TextIO | None = 
             print(f"{prompt}{line}", file=out, flush=True)
         return line
 
-    messenger = ConsoleMessenger(services, out, ask)
-    ctx = Ctx(services, messenger)
-    sender = OutboxSender(services.db, messenger, holder=f"console:{os.getpid()}", pace=False)
-    for hook in services.outbox_hooks:
-        sender.on_sent(hook)
+    messenger = ConsoleMessenger(application, out, ask)
+    sender = application.sender(messenger, holder=f"console:{os.getpid()}", pace=False)
     messenger.say("occ console — type `help` for the commands, Ctrl-D to leave.")
     while True:
         line = ask("occ> ")
@@ -174,19 +190,14 @@ def serve(services: Services, stdin: TextIO | None = None, out: TextIO | None = 
         if text.lower() in ("quit", "exit"):
             break
         with capture() as announced:
-            run_line(text, services, ctx)
+            run_line(text, application, messenger)
         if announced:  # deliver (print) what this command announced, and only that
             sender.drain(limit=len(announced), only=announced)
 
 
-def run_line(text: str, services: Services, ctx: Ctx) -> None:
-    inv = Invocation(user_id=CONSOLE_USER, user_name=getpass.getuser(), channel_id=None, text=text)
-    command, inv, reply = answer_command(services, inv)
-    if reply:
-        ctx.messenger.respond(inv, reply)
-    if command is not None and command.run is not None:
-        try:
-            command.run(inv, ctx)
-        except Exception as exc:  # noqa: BLE001 - the console keeps going
-            log.exception("%s failed", command.name)
-            ctx.messenger.respond(inv, {"text": f"Error: {type(exc).__name__}; see the log."})
+def run_line(text: str, application: Application, messenger: "ConsoleMessenger") -> None:
+    ix = replace(Interaction.command(CONSOLE_USER, text), actor=_actor())
+    acked = dispatch.acknowledge_command(application.router, ix)
+    if acked.reply:
+        messenger.respond(acked.ix, acked.reply)
+    dispatch.run_command(acked, messenger)

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
-from chatops.services import Services
+from chatops.wiring import Application
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,9 @@ def signature_ok(secret: bytes, raw: bytes, timestamp: str, signature: str, now:
 
 
 class SlackWSGI:
-    def __init__(self, app: App, services: Services, signing_secret: str):
+    def __init__(self, app: App, application: Application, signing_secret: str):
         self.app = app
-        self.services = services
+        self.db = application.db
         self.secret = signing_secret.encode()
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
@@ -79,8 +79,8 @@ class SlackWSGI:
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 
     def healthz(self, start_response: StartResponse) -> list[bytes]:
-        if self.services.db.ping():
-            return _reply(start_response, "200 OK", {"status": "ok", "database": self.services.db.dialect})
+        if self.db.ping():
+            return _reply(start_response, "200 OK", {"status": "ok", "database": self.db.dialect})
         return _reply(start_response, "503 Service Unavailable", {"status": "starting", "database": "unreachable"})
 
     def slack(self, environ: dict, start_response: StartResponse) -> list[bytes]:
@@ -116,12 +116,12 @@ class SlackWSGI:
         return _reply(start_response, f"{status} {_phrase(status)}", response.body or "", ctype)
 
 
-def serve(app: App, services: Services) -> None:
+def serve(app: App, application: Application) -> None:
     import waitress
 
-    settings = services.settings
+    settings = application.settings
     assert settings.slack_signing_secret is not None
-    wsgi = SlackWSGI(app, services, settings.slack_signing_secret.get_secret_value())
+    wsgi = SlackWSGI(app, application, settings.slack_signing_secret.get_secret_value())
     server = waitress.create_server(
         wsgi, host=settings.host, port=settings.port, threads=settings.http_threads,
         max_request_body_size=MAX_BODY, channel_timeout=30, ident="occ",

@@ -1,8 +1,17 @@
 """Alembic environment: run against the connection handed over by storage.db.migrate."""
+import importlib
+
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401 - registers the tables on SQLModel.metadata
+import storage.models  # noqa: F401 - the platform's tables
+from chatops.wiring import FEATURES
+
+for feature in FEATURES:  # each feature's tables, for autogenerate
+    try:
+        importlib.import_module(f"{feature.__name__.rsplit('.', 1)[0]}.models")
+    except ModuleNotFoundError:
+        pass
 
 config = context.config
 connection = config.attributes.get("connection")

@@ -1,4 +1,4 @@
-"""How replies leave the bot. Handlers talk to a Messenger; Slack and the console implement it.
+"""How replies leave the bot through Slack (the console has its own Messenger).
 
 SlackMessenger sends every Web API call to SLACK_API_URL through one WebClient that retries 429s
 after `Retry-After`; replies to a command go to its `response_url`, with the same retry rule."""
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -16,26 +16,6 @@ log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 5
 MAX_LOOKUP_PAGES = 10
-
-
-class ReplyTarget(Protocol):
-    user_id: str
-    channel_id: str | None
-    response_url: str | None
-
-
-class Messenger(Protocol):
-    def respond(self, target: ReplyTarget, message: dict[str, Any]) -> None: ...
-
-    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None) -> str | None: ...
-
-    def update(self, channel: str, ts: str, message: dict[str, Any]) -> None: ...
-
-    def open_modal(self, trigger_id: str | None, view: dict[str, Any]) -> str | None: ...
-
-    def update_modal(self, view_id: str, view: dict[str, Any], *, view_hash: str | None = None) -> None: ...
-
-    def publish_home(self, user_id: str, view: dict[str, Any]) -> None: ...
 
 
 class RefusedConnectionRetryHandler(ConnectionErrorRetryHandler):
@@ -70,7 +50,7 @@ class SlackMessenger:
     def __init__(self, client: WebClient):
         self.client = client
 
-    def respond(self, target: ReplyTarget, message: dict[str, Any]) -> None:
+    def respond(self, target: Any, message: dict[str, Any]) -> None:
         if target.response_url:
             hook = WebhookClient(target.response_url, timeout=10, retry_handlers=retry_handlers())
             response = hook.send_dict(message)
@@ -102,10 +82,10 @@ class SlackMessenger:
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)
 
-    def find_by_metadata(self, channel: str, event_type: str, key: str, value: object, *,
+    def find_by_metadata(self, channel: str, event_type: str, match: dict[str, Any], *,
                          oldest: datetime, thread_ts: str | None = None) -> str | None:
-        """The ts of a message we posted with `metadata.event_payload[key] == value`, if any
-        (every page since `oldest`, or of the thread)."""
+        """The ts of a message we posted whose `metadata.event_payload` holds every item of
+        `match`, if any (every page since `oldest`, or of the thread)."""
         cursor = None
         for _ in range(MAX_LOOKUP_PAGES):
             if thread_ts:
@@ -116,7 +96,8 @@ class SlackMessenger:
                                                              limit=200, cursor=cursor, include_all_metadata=True)
             for msg in response.get("messages") or []:
                 meta = msg.get("metadata") or {}
-                if meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get(key) == value:
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == event_type and all(payload.get(k) == v for k, v in match.items()):
                     return msg.get("ts")
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor:

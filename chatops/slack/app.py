@@ -1,0 +1,142 @@
+"""The Bolt app for HTTP and Socket Mode. Every Web API call goes to SLACK_API_URL; authorization
+is local (one workspace, one bot token), so no auth.test sits on the request path. The HTTP
+transport verifies request signatures itself on the raw bytes, so Bolt's verifier is off.
+
+Each listener acknowledges first; the work after the acknowledgement runs on a separate pool, so
+a burst of slow work never keeps later requests from being acknowledged."""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.authorization import AuthorizeResult
+
+from chatops.core import Interaction
+from chatops.core import dispatch
+from chatops.core.router import Router
+from chatops.wiring import Application
+from storage.repos import claim_event, release_event
+
+from .messenger import SlackMessenger, make_web_client
+
+log = logging.getLogger(__name__)
+
+
+def build_bolt_app(application: Application) -> tuple[App, SlackMessenger]:
+    settings = application.settings
+    assert settings.slack_bot_token is not None
+    bot_token = settings.slack_bot_token.get_secret_value()
+
+    def authorize(enterprise_id: str | None, team_id: str | None, **_: object) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=bot_token)
+
+    bolt_logger = logging.getLogger("occ.bolt")
+    # Bolt notices SLACK_BOT_TOKEN in the environment beside our token-less client; that is by design.
+    bolt_logger.addFilter(lambda record: "will be unused" not in record.getMessage())
+    app = App(
+        # token-less: Bolt builds each request's client from it (base_url, retries) + authorize()
+        client=make_web_client(settings.api_url, None),
+        authorize=authorize,
+        request_verification_enabled=False,  # chatops.transports.http verifies every request first
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="occ-listener"),
+        ignoring_self_events_enabled=False,
+        logger=bolt_logger,
+    )
+    messenger = SlackMessenger(make_web_client(settings.api_url, bot_token))
+    work = ThreadPoolExecutor(max_workers=128, thread_name_prefix="occ-work")
+    register(app, application, messenger, work)
+    return app, messenger
+
+
+def outbox_messenger(application: Application) -> SlackMessenger:
+    """The outbox's own client: a 429 reschedules the row instead of sleeping in the sender."""
+    token = application.settings.slack_bot_token
+    assert token is not None
+    return SlackMessenger(make_web_client(application.settings.api_url, token.get_secret_value(), rate_limits=False))
+
+
+def _body(body: Any) -> dict[str, Any]:
+    return body if isinstance(body, dict) else {}
+
+
+def register(app: App, application: Application, messenger: SlackMessenger, work: Executor) -> None:
+    router: Router = application.router
+
+    @app.command("/occ")
+    def occ(ack: Ack, body: dict) -> None:
+        try:
+            acked = dispatch.acknowledge_command(router, Interaction.from_slash(_body(body)))
+        except Exception:  # noqa: BLE001 - never leave Slack without an acknowledgement
+            log.exception("could not read an /occ request")
+            ack(text="Sorry, I could not read that command.")
+            return
+        ack(**(acked.reply or {}))
+        if acked.command is not None:
+            work.submit(dispatch.run_command, acked, messenger)
+
+    for callback_id in router.keys("modal"):
+        app.view(callback_id)(_modal_listener(router, messenger, work))
+    for action_id in router.keys("action"):
+        app.action(action_id)(_later("action", router, messenger, work, Interaction.from_action))
+    for callback_id in router.keys("shortcut"):
+        app.shortcut(callback_id)(_later("shortcut", router, messenger, work, Interaction.from_shortcut))
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict, body: dict) -> None:
+        """Runs on Bolt's listener pool (after the acknowledgement): a retry of an event already
+        handled is skipped; one that failed is forgotten, so Slack's retry is handled."""
+        event, body = _body(event), _body(body)
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        event_id = str(body.get("event_id") or "")
+        if event_id and not _claim(application, event_id, "app_home_opened"):
+            log.info("event %s already handled; skipping the retry", event_id)
+            return
+        try:
+            messenger.publish_home(str(event["user"]), dispatch.home_view(router, str(event["user"])))
+        except Exception:
+            if event_id:
+                with application.db.session() as session:
+                    release_event(session, event_id)
+            raise
+
+
+def _claim(application: Application, event_id: str, event_type: str) -> bool:
+    try:
+        with application.db.session() as session:
+            return claim_event(session, event_id, event_type)
+    except Exception:  # noqa: BLE001 - cannot tell: handle it (a Home publish is idempotent)
+        log.warning("could not record event %s; handling it anyway", event_id)
+        return True
+
+
+def _modal_listener(router: Router, messenger: SlackMessenger, work: Executor):  # noqa: ANN202 - a Bolt listener
+    def on_submit(ack: Ack, body: dict) -> None:
+        ix = Interaction.from_view(_body(body))
+        result = dispatch.submit_modal(router, ix, messenger)
+        if result.errors:
+            ack(response_action="errors", errors=result.errors)
+            return
+        if result.view is not None:
+            ack(response_action="update", view=result.view)
+        else:
+            ack()
+        if result.after is not None:
+            work.submit(dispatch.run_after, ix.name, result.after)
+
+    on_submit.__name__ = "occ_modal_submission"
+    return on_submit
+
+
+def _later(kind: str, router: Router, messenger: SlackMessenger, work: Executor, parse):  # noqa: ANN001,ANN202
+    def listener(ack: Ack, body: dict) -> None:
+        ack()
+        ix = parse(_body(body))
+        work.submit(dispatch.run_handler, router, kind, ix, messenger)
+
+    listener.__name__ = f"occ_{kind}"
+    return listener
+

@@ -1,0 +1,82 @@
+"""The features, in the order they stand on each other, and the one function that builds the
+application from settings. Adding a feature: its package, one line here, one migration."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from chatops import help
+from chatops.health import feature as health
+from chatops.incidents import feature as incidents
+from chatops.memory import feature as memory
+from chatops.core import Deps, Router
+from chatops.integrations import Integrations, build_integrations
+from chatops.integrations.base import AsyncRuntime
+from chatops.lease import LeaseKeeper
+from chatops.outbox import OutboxSender
+from chatops.outbox.slack import SlackDeliverer
+from chatops.scheduler import Scheduler, every
+from chatops.settings import Settings
+from storage.db import Database, StorageError
+from storage.repos import installation_id, prune
+
+log = logging.getLogger(__name__)
+
+FEATURES = (memory, health, incidents, help)
+
+
+@dataclass
+class Application:
+    settings: Settings
+    db: Database
+    runtime: AsyncRuntime
+    integrations: Integrations
+    router: Router
+    deps: Deps
+
+    def sender(self, messenger: Any, *, holder: str, pace: bool = True) -> OutboxSender:
+        """An outbox sender with a deliverer for every target this deployment can reach."""
+        with self.db.session() as session:
+            installation = installation_id(session)
+        sender = OutboxSender(self.db, [SlackDeliverer(messenger, installation)], holder=holder, pace=pace)
+        for subscriber in self.router.delivered:
+            sender.on_delivered(subscriber)
+        return sender
+
+    def scheduler(self, clock: Callable[[], datetime] | None = None) -> Scheduler:
+        return Scheduler(self.db, self.router.jobs, clock)
+
+    def close(self) -> None:
+        self.runtime.close(self.integrations.aclose)
+        self.db.dispose()
+
+
+def build(settings: Settings, *, migrate: bool = True) -> Application:
+    """Raises ConfigError for a configuration that cannot work, StorageError for the database."""
+    integrations = build_integrations(settings)
+    try:
+        db = Database(settings.database_url)
+        if migrate:
+            db.migrate()
+    except Exception as exc:
+        raise StorageError(f"{type(exc).__name__}: {exc}".splitlines()[0]) from exc
+    runtime = AsyncRuntime()
+    deps = Deps(settings=settings, db=db, runtime=runtime, integrations=integrations)
+    router = Router(managers=settings.managers)
+    for feature in FEATURES:
+        feature.install(router, deps)
+    router.job("retention", every(3600), lambda: _prune(db))
+    return Application(settings, db, runtime, integrations, router, deps)
+
+
+def lease(app: Application) -> LeaseKeeper:
+    return LeaseKeeper(app.db, ttl_s=app.settings.occ_lease_ttl_s)
+
+
+def _prune(db: Database) -> None:
+    with db.session() as session:
+        counts = prune(session, datetime.now(timezone.utc))
+    if any(counts.values()):
+        log.info("retention: removed %s", counts)
