@@ -6,7 +6,6 @@ and a daily run missed while no replica was up runs once on start while it is st
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Sequence
@@ -21,7 +20,8 @@ from storage.models import ScheduledRun
 
 log = logging.getLogger(__name__)
 
-RETRY_FAILED_DAILY_S = 60.0
+RETRY_FAILED_DAILY = timedelta(seconds=60)
+LOOK_AGAIN = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class Every:
     def first(self, now: datetime) -> datetime:
         """What a job seen for the first time counts as its last due time: it runs at once."""
         return now - timedelta(seconds=self.seconds)
+
+    def next_after(self, now: datetime, last_due: datetime) -> datetime:
+        return last_due + timedelta(seconds=self.seconds)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ class Daily:
     def first(self, now: datetime) -> datetime:
         return self.latest(now)  # a new job waits for its next time: nothing was missed before it existed
 
+    def next_after(self, now: datetime, last_due: datetime) -> datetime:
+        """The next scheduled time after `now` (a day is 23 to 25 hours long across DST)."""
+        return self.latest(self.latest(now) + timedelta(hours=25))
+
     def useful(self, due: datetime, now: datetime) -> bool:
         return now - due <= self.catch_up
 
@@ -83,7 +90,7 @@ class Scheduler:
         self.db = db
         self.jobs = list(jobs)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self._next_look: dict[str, float] = {}  # monotonic: no need to ask the database before then
+        self._next_look: dict[str, datetime] = {}  # no need to ask the database before then
 
     def forget(self) -> None:
         """Leadership changed: look at every job's stored state again."""
@@ -93,7 +100,8 @@ class Scheduler:
         """Run every job that is due now; returns the names of the jobs run."""
         ran = []
         for job in self.jobs:
-            if time.monotonic() < self._next_look.get(job.name, 0):
+            look = self._next_look.get(job.name)
+            if look is not None and self.clock() < look:
                 continue
             if self._run_if_due(job):
                 ran.append(job.name)
@@ -116,11 +124,8 @@ class Scheduler:
             previous = row.last_due_at
             due = job.schedule.due(now, previous)
             if due is None:
-                if isinstance(job.schedule, Every):
-                    wait = (previous + timedelta(seconds=job.schedule.seconds) - now).total_seconds()
-                    self._next_look[job.name] = time.monotonic() + max(0.0, min(wait, 60.0))
-                else:
-                    self._next_look[job.name] = time.monotonic() + 1.0
+                # another replica may move it forward meanwhile: look again within a minute at most
+                self._next_look[job.name] = min(job.schedule.next_after(now, previous), now + LOOK_AGAIN)
                 return None
             won = session.exec(  # type: ignore[call-overload]
                 update(ScheduledRun).where(ScheduledRun.name == job.name)
@@ -149,7 +154,7 @@ class Scheduler:
         values: dict = {"last_error": f"{type(exc).__name__}"[:300]}
         if isinstance(job.schedule, Daily):
             values["last_due_at"] = previous  # give the due time back: the run is tried again
-            self._next_look[job.name] = time.monotonic() + RETRY_FAILED_DAILY_S
+            self._next_look[job.name] = self.clock() + RETRY_FAILED_DAILY
         try:
             with self.db.session() as session:
                 session.exec(update(ScheduledRun).where(ScheduledRun.name == job.name)  # type: ignore[call-overload]

@@ -129,7 +129,8 @@ def run_handler(router: Router, kind: str, ix: Interaction, out: Messenger,
         return
     for attempt in range(len(ACTION_RETRIES) + 1):
         try:
-            handler.run(Ctx(ix, out))
+            with request_path():  # a person is waiting: each try waits for a lock only briefly
+                handler.run(Ctx(ix, out))
             return
         except OperationalError:
             if attempt == len(ACTION_RETRIES):

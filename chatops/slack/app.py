@@ -10,7 +10,7 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from chatops.core import Interaction
@@ -48,7 +48,25 @@ def build_bolt_app(application: Application) -> tuple[App, SlackMessenger]:
     messenger = SlackMessenger(make_web_client(settings.api_url, bot_token))
     work = ThreadPoolExecutor(max_workers=128, thread_name_prefix="occ-work")
     register(app, application, messenger, work)
+    bolt_dispatch = app.dispatch
+
+    def dispatch(req: BoltRequest) -> BoltResponse:  # both transports hand every request to app.dispatch
+        complete_views(req.body)
+        return bolt_dispatch(req)
+
+    app.dispatch = dispatch  # type: ignore[method-assign]
     return app, messenger
+
+
+def complete_views(body: Any) -> None:
+    """Bolt's own matchers and kwargs read `view["type"]` of every submission: a malformed one would
+    fail there (a 500 answered as an empty 200, which closes the modal as if it had worked) before
+    any listener could answer it. Give it the shape they read; our listener then answers it."""
+    if isinstance(body, dict) and body.get("type") in ("view_submission", "view_closed"):
+        if not isinstance(body.get("view"), dict):
+            body["view"] = {}
+        body["view"].setdefault("type", "modal")
+        body["view"]["callback_id"] = str(body["view"].get("callback_id") or "")
 
 
 def outbox_messenger(application: Application) -> SlackMessenger:
@@ -64,6 +82,7 @@ def _body(body: Any) -> dict[str, Any]:
 
 def register(app: App, application: Application, messenger: SlackMessenger, work: Executor) -> None:
     router: Router = application.router
+
 
     @app.command("/occ")
     def occ(ack: Ack, body: dict) -> None:
