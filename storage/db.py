@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -17,6 +18,12 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 724_201_101  # advisory lock key: one replica migrates at a time
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # ordinary work waits this long for another writer
+WRITE_CHECK_TIMEOUT_MS = 500  # the health check's write waits this long, no more
+MIN_FREE_BYTES = 1 << 20  # a SQLite file on a disk with less free space than this counts as full
+# A write that matches no row, rolled back: it still needs the write lock (SQLite) or a read-write
+# transaction (PostgreSQL), so it fails on a locked, read-only or read-only-mounted database.
+_WRITE_PROBE = text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0")
 
 
 def make_engine(url: str) -> Engine:
@@ -34,7 +41,7 @@ def make_engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
@@ -92,6 +99,48 @@ def ping(engine: Engine) -> bool:
         return False
 
 
+def writable(engine: Engine) -> bool:
+    """Whether the database takes a write now, answered within about a second (see _WRITE_PROBE)."""
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        if sqlite and _disk_full(engine.url.database):
+            log.warning("database is not writable: its disk is full")
+            return False
+        with engine.connect() as conn:
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={WRITE_CHECK_TIMEOUT_MS}")
+            else:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {WRITE_CHECK_TIMEOUT_MS}")
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {2 * WRITE_CHECK_TIMEOUT_MS}")
+            try:
+                conn.execute(_WRITE_PROBE)
+            finally:
+                conn.rollback()
+                if sqlite:
+                    _restore_busy_timeout(conn)
+        return True
+    except Exception as exc:  # noqa: BLE001 - any failure means "cannot write"
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()
+        log.warning("database is not writable: %s", reason[0] if reason else type(exc).__name__)
+        return False
+
+
+def _disk_full(database: str | None) -> bool:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return False
+    stat = os.statvfs(Path(database).resolve().parent)
+    return stat.f_bavail * stat.f_frsize < MIN_FREE_BYTES
+
+
+def _restore_busy_timeout(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
+    try:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        conn.rollback()
+    except Exception:  # noqa: BLE001 - never hand a short-timeout connection back to the pool
+        conn.invalidate()
+        raise
+
+
 class StorageError(Exception):
     """The database could not be opened or migrated (one line for people, no secrets)."""
 
@@ -112,6 +161,9 @@ class Database:
 
     def ping(self) -> bool:
         return ping(self.engine)
+
+    def writable(self) -> bool:
+        return writable(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
