@@ -9,10 +9,8 @@ import logging
 import signal
 import sys
 
-from sqlalchemy.engine import make_url
-
 from chatops.logs import setup_logging
-from chatops.settings import ConfigError, Transport, load_settings
+from chatops.settings import ConfigError, Transport, load_settings, parse_database_url
 
 TRANSPORTS: tuple[Transport, ...] = ("console", "http", "socket")
 log = logging.getLogger("occ")
@@ -21,6 +19,14 @@ log = logging.getLogger("occ")
 def _fail(message: str) -> int:
     print(f"occ: {message}", file=sys.stderr)
     return 2
+
+
+def _shown_database(url: str) -> str:
+    """DATABASE_URL with its password masked; nothing of it when it does not even parse."""
+    try:
+        return parse_database_url(url).render_as_string(hide_password=True) + " (DATABASE_URL)"
+    except Exception:  # noqa: BLE001 - settings validate it; this is only a second line of defence
+        return "named by DATABASE_URL"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,8 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     except StorageError as exc:  # one readable line, no traceback, no password
-        shown = make_url(settings.database_url).render_as_string(hide_password=True)
-        return _fail(redactor.redact(f"cannot open the database {shown}: {exc}"))
+        return _fail(redactor.redact(f"cannot open the database {_shown_database(settings.database_url)}: {exc}"))
 
     try:
         if transport == "console":

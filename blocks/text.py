@@ -1,11 +1,12 @@
 """The one escaping function for text that people or integrations wrote, and text-object helpers.
 
 Slack reads `&`, `<` and `>` as control characters: `<!channel>` pings a channel, `<@U123>`
-mentions a user. Escaping them makes such text inert in every kind of text object."""
+mentions a user. Escaping them makes such text inert in every kind of text object.
+Bidirectional controls (a right-to-left override can make `gpj.exe` read as `exe.jpg`) are dropped."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from chatops.core.timefmt import duration  # noqa: F401 - block builders format durations from here
@@ -18,6 +19,9 @@ MODAL_TITLE_MAX = 24
 OPTION_TEXT_MAX = 75
 FALLBACK_TEXT_MAX = 3000
 
+# LRM, RLM, the embeddings and overrides (LRE, RLE, PDF, LRO, RLO), the isolates (LRI, RLI, FSI, PDI), ALM
+BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
+
 
 def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
@@ -25,17 +29,29 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(0, limit - 1)] + "…"
 
 
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
 def escape(text: object, limit: int | None = None) -> str:
-    """Make untrusted text safe for any Slack text field: escape `&`, `<`, `>`, drop control
-    characters, and truncate (before escaping, so an entity is never cut in half)."""
+    """Make untrusted text safe for any Slack text field: escape `&`, `<`, `>`; drop control
+    characters, bidirectional controls and lone surrogates; keep the result within `limit`
+    characters (cutting whole characters, never an entity in half, and marking a cut with `…`)."""
     raw = "" if text is None else str(text)
-    raw = "".join(ch for ch in raw if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    if limit is not None:
-        # leave room for the growth of escaping: at most 5 characters per `&`
-        raw = truncate(raw, limit)
-        while len(_escape(raw)) > limit and raw:
-            raw = truncate(raw, len(raw) - 1)
-    return _escape(raw)
+    raw = "".join(ch for ch in raw if ch in "\n\t"
+                  or (ch not in BIDI_CONTROLS and unicodedata.category(ch) not in ("Cc", "Cs")))
+    escaped = _escape(raw)
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    if limit <= 0:
+        return ""
+    room, size, kept = limit - 1, 0, []  # room for the text before the `…`
+    for ch in raw:
+        piece = _ENTITIES.get(ch, ch)
+        if size + len(piece) > room:
+            break
+        kept.append(piece)
+        size += len(piece)
+    return "".join(kept) + "…"
 
 
 def _escape(raw: str) -> str:
@@ -100,5 +116,10 @@ def message(text: str, blocks: list[dict[str, Any]] | None = None, **extra: Any)
     return payload
 
 
+def utc(at: datetime) -> datetime:
+    """`at` in UTC; a naive datetime is UTC already (the convention of this codebase)."""
+    return at if at.tzinfo is None else at.astimezone(timezone.utc)
+
+
 def clock(at: datetime) -> str:
-    return at.strftime("%H:%M UTC")
+    return utc(at).strftime("%H:%M UTC")

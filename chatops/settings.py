@@ -7,15 +7,42 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 Transport = Literal["console", "http", "socket"]
 
 
 class ConfigError(Exception):
     """A configuration problem, reported as one line naming the variable (exit code 2)."""
+
+
+def parse_database_url(value: str) -> URL:
+    """DATABASE_URL parsed and sanity-checked. The errors never contain the URL or any part of it:
+    an unencoded `@` in a password moves the rest of the password into the host name."""
+    def invalid(why: str) -> PydanticCustomError:
+        return PydanticCustomError("database_url", why)
+
+    port = "the port is not a number from 1 to 65535"
+    try:
+        url = make_url(value)
+    except ValueError:  # make_url's int(port)
+        raise invalid(port) from None
+    except (ArgumentError, TypeError):
+        raise invalid("not a SQLAlchemy URL (sqlite:///path/occ.db or "
+                      "postgresql+psycopg://user:password@host:port/db)") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise invalid("only sqlite and postgresql databases are supported")
+    if "@" in (url.host or ""):
+        raise invalid("more than one '@' in it; write an '@' in the user name or password as %40")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise invalid(port)
+    return url
 
 
 def _blank_to_none(value: object) -> object:
@@ -88,6 +115,12 @@ class Settings(BaseSettings):
             return {k: v for k, v in data.items() if _blank_to_none(v) is not None}
         return data
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: str) -> str:
+        parse_database_url(value)
+        return value
+
     # --- derived views -------------------------------------------------------------------
     @property
     def managers(self) -> frozenset[str]:
@@ -104,7 +137,11 @@ class Settings(BaseSettings):
             self.chatwoot_api_token, self.shopify_admin_token, self.ga_access_token,
             self.linear_api_key,
         ]
-        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+        values = [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+        password = parse_database_url(self.database_url).password
+        if password:  # as typed (percent-encoded) and as decoded
+            values += [str(password), quote(str(password), safe="")]
+        return values
 
     # --- transport selection and validation ----------------------------------------------
     def choose_transport(self) -> Transport:

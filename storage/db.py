@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextvars
 import fcntl
 import logging
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +19,10 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 724_201_101  # advisory lock key: one replica migrates at a time
+MIN_FREE_BYTES = 1 << 20  # a SQLite file on a disk with less free space than this counts as full
+# A write that matches no row, rolled back: it still needs the write lock (SQLite) or a read-write
+# transaction (PostgreSQL), so it fails on a locked, read-only or read-only-mounted database.
+_WRITE_PROBE = text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0")
 
 
 # How long a request-path read or write may wait for a lock: well under Slack's 3 s, so a locked
@@ -115,6 +120,32 @@ def ping(engine: Engine) -> bool:
         return False
 
 
+def writable(engine: Engine) -> bool:
+    """Whether the database takes a write now (see _WRITE_PROBE). Give it a bounded engine."""
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        if sqlite and _disk_full(engine.url.database):
+            log.warning("database is not writable: its disk is full")
+            return False
+        with engine.connect() as conn:
+            try:
+                conn.execute(_WRITE_PROBE)
+            finally:
+                conn.rollback()
+        return True
+    except Exception as exc:  # noqa: BLE001 - any failure means "cannot write"
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()
+        log.warning("database is not writable: %s", reason[0] if reason else type(exc).__name__)
+        return False
+
+
+def _disk_full(database: str | None) -> bool:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return False
+    stat = os.statvfs(Path(database).resolve().parent)
+    return stat.f_bavail * stat.f_frsize < MIN_FREE_BYTES
+
+
 class StorageError(Exception):
     """The database could not be opened or migrated (one line for people, no secrets)."""
 
@@ -143,6 +174,10 @@ class Database:
         if self._request_engine is None:
             self._request_engine = make_engine(self.url, wait_s=REQUEST_WAIT_S, pool_size=5)
         return self._request_engine
+
+    def writable(self) -> bool:
+        """Answered within about REQUEST_WAIT_S, even when another process holds the write lock."""
+        return writable(self.request_engine)
 
     @contextmanager
     def session(self, *, bounded: bool | None = None) -> Iterator[Session]:

@@ -1,7 +1,7 @@
 """HTTP transport: a WSGI app on waitress (multi-threaded, production-grade).
 
 POST /slack/events  signature checked first (401 otherwise), then Bolt; malformed bodies get 400.
-GET  /healthz       200 with JSON once the database answers, 503 before.
+GET  /healthz       200 with JSON once the database answers and takes writes; 503 otherwise.
 """
 from __future__ import annotations
 
@@ -42,14 +42,15 @@ SIGNATURE_WINDOW_S = 5 * 60
 
 
 def signature_ok(secret: bytes, raw: bytes, timestamp: str, signature: str, now: float | None = None) -> bool:
-    """Slack's v0 scheme over the raw bytes: HMAC-SHA256 of `v0:{ts}:{body}`, within 5 minutes."""
-    if not timestamp or not signature:
+    """Slack's v0 scheme over the raw bytes: HMAC-SHA256 of `v0:{ts}:{body}`, within 5 minutes.
+
+    The timestamp must be 1-12 ASCII digits (Unix seconds): no sign, space, fraction, underscore or
+    other script's digits, and nothing so long that `int()` or the time arithmetic would blow up."""
+    if not (0 < len(timestamp) <= 12 and timestamp.isascii() and timestamp.isdigit()):
         return False
-    try:
-        ts = int(timestamp)
-    except ValueError:
+    if not (signature and signature.isascii()):  # compare_digest refuses non-ASCII str
         return False
-    if abs((time.time() if now is None else now) - ts) > SIGNATURE_WINDOW_S:
+    if abs((time.time() if now is None else now) - int(timestamp)) > SIGNATURE_WINDOW_S:
         return False
     expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature)
@@ -79,9 +80,14 @@ class SlackWSGI:
         return _reply(start_response, "404 Not Found", {"error": "not found"})
 
     def healthz(self, start_response: StartResponse) -> list[bytes]:
-        if self.db.ping():
-            return _reply(start_response, "200 OK", {"status": "ok", "database": self.db.dialect})
-        return _reply(start_response, "503 Service Unavailable", {"status": "starting", "database": "unreachable"})
+        db = self.db
+        if not db.ping():
+            return _reply(start_response, "503 Service Unavailable", {"status": "starting", "database": "unreachable"})
+        if not db.writable():
+            return _reply(start_response, "503 Service Unavailable", {
+                "status": "degraded", "database": "read-only",
+                "detail": "the database answers but cannot be written (locked, read-only or out of space)"})
+        return _reply(start_response, "200 OK", {"status": "ok", "database": db.dialect})
 
     def slack(self, environ: dict, start_response: StartResponse) -> list[bytes]:
         try:
