@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from chatops.health.sla import Breach
 
-from .text import clock, context, duration, escape, message, section
+from .text import clock, context, duration, escape, message, section, sections
 
 ACK, SNOOZE, OPEN_INCIDENT = "alert_ack", "alert_snooze", "alert_open_incident"
 EMOJI = {"DOWN": ":red_circle:", "DEGRADED": ":large_yellow_circle:", "critical": ":red_circle:",
@@ -85,10 +85,7 @@ def sla_breach_alert(breaches: Sequence[Breach], sla_minutes: int, episode_ids: 
         text = f"Chatwoot SLA breaches: {len(breaches)} conversations (" + ", ".join(
             f"#{escape(b.conversation.id)}" for b in breaches[:20]) + ")"
         head = f":hourglass: *{len(breaches)} Chatwoot conversations breached the {sla_minutes}-min SLA*"
-    lines = [breach_line(b) for b in breaches[:40]]
-    if len(breaches) > 40:
-        lines.append(f"…and {len(breaches) - 40} more")
-    blocks = [section(head), section("\n".join(lines)),
+    blocks = [section(head), *sections([breach_line(b) for b in breaches], max_blocks=20),
               context("SOP-CX-001: P1 respond now · P2 within 30 min · P3 review within 1 h"),
               context("Alert " + ", ".join(f"#{i}" for i in episode_ids[:20]))]
     return message(text, blocks)

@@ -5,7 +5,7 @@ from typing import Any
 
 from chatops.health.model import HealthReport, IntegrationHealth, State
 
-from .text import context, divider, escape, header, message, section
+from .text import context, divider, escape, header, message, section, utc
 
 EMOJI = {State.OK: ":large_green_circle:", State.DEGRADED: ":large_yellow_circle:",
          State.DOWN: ":red_circle:", State.MOCK: ":white_circle:"}
@@ -49,7 +49,7 @@ def health_blocks(report: HealthReport) -> list[dict[str, Any]]:
         details = integration_details(item, report.sla_minutes)
         text = integration_line(item) + ("\n" + "\n".join(details) if details else "")
         blocks.append(section(text))
-    checked = report.checked_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    checked = utc(report.checked_at).strftime("%Y-%m-%d %H:%M:%S UTC")
     blocks.append(context(f"Checked {checked} · probe timeout {report.timeout_s:g} s"))
     return blocks
 

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from chatops.incidents.rules import INTEGRATIONS, SEVERITIES, STATUSES
 
 from .text import (OPTION_TEXT_MAX, clock, context, duration, escape, header, message, plain, section, sections,
-                   truncate)
+                   truncate, utc)
 
 NEW_INCIDENT, STATUS_VIEW, NOTE_VIEW = "incident_new", "incident_status", "incident_note"
 ACK, UPDATE, NOTE, RESOLVE = "incident_ack", "incident_update", "incident_add_note", "incident_resolve"
@@ -170,7 +170,7 @@ def list_message(incidents: Sequence[Any], now: datetime) -> dict[str, Any]:
 def detail_message(inc: Any, events: Sequence[Any], now: datetime) -> dict[str, Any]:
     msg = announcement(inc, now)
     blocks = [b for b in msg["blocks"] if b["type"] != "actions"]
-    lines = [f"`{e.at.strftime('%m-%d %H:%M')}` {_who(e.actor)} — {escape(e.text, 300)}" for e in events[-60:]]
+    lines = [f"`{utc(e.at).strftime('%m-%d %H:%M')}` {_who(e.actor)} — {escape(e.text, 300)}" for e in events[-60:]]
     if len(events) > 60:
         lines.insert(0, f"…{len(events) - 60} earlier entries")
     blocks += [section("*Timeline*"), *sections(lines or ["—"], max_blocks=40)]

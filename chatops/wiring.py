@@ -24,7 +24,7 @@ from storage.repos import installation_id, prune
 
 log = logging.getLogger(__name__)
 
-FEATURES = (memory, health, incidents, help)
+FEATURES = (health, incidents, memory, help)  # a feature comes after those it uses
 
 
 @dataclass

@@ -385,3 +385,62 @@ def test_a_waiting_channel_does_not_hold_up_the_others(db):
     sender = OutboxSender(db, messenger, holder="h1")  # paced: one post per channel per second
     sender.drain()
     assert [m[2] for m in messenger.sent] == ["b0", "announcement"]
+
+
+@pytest.mark.parametrize("failure", [slack_error(200, "internal_error"), slack_error(200, "fatal_error"),
+                                     slack_error(503, "service_unavailable"), slack_error(500, "")])
+def test_an_answer_that_says_it_may_have_posted_is_looked_for_before_posting_again(db, failure):
+    """Slack says of internal_error / fatal_error / 5xx that the message may have been posted."""
+    with db.session() as s:
+        row = enqueue(s, channel="C1", message={"text": "alert"})
+    messenger = HistoryRecorder()
+    messenger.fail_next = [failure]
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
+    sender.drain()
+    assert rows(db)[0].uncertain
+    messenger.history = {row.id: "ts-it-was-posted"}
+    make_due(db)
+    assert sender.drain() == 1
+    assert messenger.sent == [] and rows(db)[0].ts == "ts-it-was-posted"
+
+
+def test_a_plain_refusal_to_connect_is_not_uncertain(db):
+    import urllib.error
+
+    with db.session() as s:
+        enqueue(s, channel="C1", message={"text": "alert"})
+    messenger = HistoryRecorder()
+    messenger.fail_next = [urllib.error.URLError(ConnectionRefusedError())]
+    OutboxSender(db, messenger, holder="h1", pace=False).drain()
+    assert not rows(db)[0].uncertain
+
+
+def test_another_deployments_message_with_the_same_row_id_is_never_adopted(db):
+    """Two deployments with separate databases post to one channel: row 1 of each is a different
+    message. The look-up matches this database's installation id as well as the row id."""
+    with db.session() as s:
+        row = enqueue(s, channel="C1", message={"text": "ours"})
+
+    class OtherDeploymentPosted(HistoryRecorder):
+        def find_by_metadata(self, channel, event_type, match, *, oldest, thread_ts=None):
+            self.lookups += 1
+            theirs = {"outbox_id": row.id, "installation": "another-database"}
+            return "ts-theirs" if all(theirs.get(k) == v for k, v in match.items()) else None
+
+    messenger = OtherDeploymentPosted()
+    messenger.fail_next = [TimeoutError()]
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
+    sender.drain()
+    make_due(db)
+    sender.drain()
+    assert messenger.lookups == 1 and [m[2] for m in messenger.sent] == ["ours"]
+    assert rows(db)[0].ts != "ts-theirs"
+
+
+def test_the_installation_id_is_made_once_per_database(db):
+    from storage.repos import installation_id
+
+    with db.session() as s:
+        first = installation_id(s)
+    with db.session() as s:
+        assert installation_id(s) == first and len(first) == 32

@@ -80,3 +80,44 @@ def test_help_lists_every_command_and_escapes_unknown():
     assert "/occ help" in text and "/occ health" in text
     assert "I don't know `x <@U1>`" in text  # the console shows it as typed...
     assert "<@U1>" not in json.dumps(msg)  # ...Slack receives it escaped
+
+
+def _long_breaches(n: int):
+    from datetime import datetime, timedelta, timezone
+
+    from chatops.health.sla import Breach, Conversation
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+    out = []
+    for i in range(n):
+        conv = Conversation(10_000 + i, "open", now - timedelta(hours=3), (), "<!channel> " + "x" * 60, "Agent")
+        out.append(Breach(conv, now - timedelta(hours=2, minutes=30), timedelta(hours=3), "P1"))
+    return out
+
+
+def test_a_long_sla_breach_list_is_split_over_sections_and_says_how_many_more():
+    from blocks.alerts import sla_breach_alert
+
+    msg = sla_breach_alert(_long_breaches(400), 30, list(range(1, 401)))
+    texts = [b["text"]["text"] for b in msg["blocks"] if b["type"] == "section"]
+    assert len(msg["blocks"]) <= 50
+    assert all(len(t) <= 3000 for t in texts)
+    assert sum(t.count("#1") for t in texts) > 40, "more than the first 40 are listed"
+    assert texts[-1].rstrip().endswith("more") and "…and " in texts[-1]
+    shown = sum(t.count("*P1* conversation") for t in texts)
+    assert f"…and {400 - shown} more" in texts[-1], "nothing lost: listed + counted = all"
+    assert "<!channel>" not in json.dumps(msg)
+
+
+def test_memory_entries_are_split_over_sections_within_block_kit_limits():
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from blocks.memory import memory_message
+
+    entries = [SimpleNamespace(created_at=datetime(2026, 11, 27, tzinfo=timezone.utc), action="note", actor="U1",
+                               external_ref=None, rationale="r" * 290) for _ in range(60)]
+    msg = memory_message("ops", entries)
+    texts = [b["text"]["text"] for b in msg["blocks"] if b["type"] == "section"]
+    assert len(texts) > 1 and all(len(t) <= 3000 for t in texts)
+    assert sum(t.count("*note*") for t in texts) == 60
