@@ -25,17 +25,45 @@ def integration_line(item: IntegrationHealth) -> str:
     return " · ".join(parts)
 
 
+def _sentence(text: str) -> str:
+    """First letter upper-cased, the rest as written (str.capitalize would lower `DASHBOARD_USE_MOCK`)."""
+    return text[:1].upper() + text[1:]
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def queue_lines(item: IntegrationHealth, sla_minutes: int) -> list[str]:
+    """Chatwoot's queue: first-response breaches, with pending and next-response waits apart, and
+    "at least" wherever not every conversation was read."""
+    if item.breaching is None:
+        return []
+    sample = " (sample data)" if item.state == State.MOCK else ""
+    at_least = "at least " if item.partial else ""
+    total = item.open_reported if item.partial and item.open_reported is not None else item.open_conversations
+    open_part = f" of {total} open" if total is not None else ""
+    breaching = _plural(item.breaching, "conversation", "conversations")
+    lines = [f"{at_least}{breaching}{open_part} breaching the {sla_minutes}-min SLA{sample}"]
+    if item.partial:
+        read = item.open_conversations or 0
+        of = f" of {item.open_reported}" if item.open_reported is not None else ""
+        lines.append(f"Partial count: first {read}{of} open conversations read (Chatwoot lists 25 a page)")
+    if item.pending:
+        lines.append(f"{at_least}{item.pending} pending (a bot is handling them; not counted as breaches)")
+    if item.next_response_waits:
+        waits = _plural(item.next_response_waits, "conversation", "conversations")
+        lines.append(f"{at_least}{waits} answered, now waiting over {sla_minutes} min for a next reply")
+    return [_sentence(line) for line in lines]
+
+
 def integration_details(item: IntegrationHealth, sla_minutes: int) -> list[str]:
     lines: list[str] = []
     if item.error:
         lines.append(f"Last error: {escape(item.error, 400)}")
     if item.note:
-        lines.append(escape(item.note, 200).capitalize())
-    if item.breaching is not None:
-        sample = " (sample data)" if item.state == State.MOCK else ""
-        open_part = f" of {item.open_conversations} open" if item.open_conversations is not None else ""
-        noun = "conversation" if item.breaching == 1 else "conversations"
-        lines.append(f"{item.breaching} {noun}{open_part} breaching the {sla_minutes}-min SLA{sample}")
+        lines.append(_sentence(escape(item.note, 200)))
+    lines.extend(queue_lines(item, sla_minutes))
     return lines
 
 

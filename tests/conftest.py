@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from tests import chatwoot_samples, vendor_samples
 from tests.fakes import Call, FakeServer, FakeSlack, sign
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +84,52 @@ class FakeIntegrations:
     shopify: FakeServer
     ga: FakeServer
     behaviour: dict[str, Behaviour] = field(default_factory=dict)
-    conversations: list[dict] = field(default_factory=list)
+    conversations: list[dict] = field(default_factory=list)  # chatwoot_samples.conversation(...) each
+    shopify_answer: dict | None = None  # the GraphQL body (default: the shop, a full cost bucket)
+    ga_quota: dict | None = None  # propertyQuota (default: vendor_samples.ga_property_quota())
+
+
+CHATWOOT_TOKEN, SHOPIFY_TOKEN, GA_TOKEN = "cw-secret-token", "shopify-secret-token", "ga-secret-token"
+CHATWOOT_ACCOUNT = str(chatwoot_samples.ACCOUNT_ID)
+SHOPIFY_VERSION = "2025-10"
+
+
+def _chatwoot(call: Call, fakes: FakeIntegrations) -> tuple[int, Any, dict]:
+    """Only Chatwoot's real routes (config/routes.rb): the profile outside the account scope."""
+    if call.headers.get("api_access_token") != CHATWOOT_TOKEN:
+        return 401, {"errors": ["You need to sign in or sign up before continuing."]}, {}
+    if call.method == "GET" and call.path == "/api/v1/profile":
+        return 200, chatwoot_samples.PROFILE, {}
+    if call.method == "GET" and call.path == f"/api/v1/accounts/{CHATWOOT_ACCOUNT}/conversations":
+        page = int((call.query.get("page") or ["1"])[0])
+        status = (call.query.get("status") or ["open"])[0]
+        return 200, chatwoot_samples.conversations_page(fakes.conversations, status=status, page=page), {}
+    return 404, {"error": "not found"}, {}  # e.g. /api/v1/accounts/{id}/profile does not exist
+
+
+def _shopify(call: Call, fakes: FakeIntegrations) -> tuple[int, Any, dict]:
+    """The GraphQL Admin API only; the legacy REST shop.json is not served (404)."""
+    if call.headers.get("X-Shopify-Access-Token") != SHOPIFY_TOKEN:
+        return 401, {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}, {}
+    if call.method == "POST" and call.path == f"/admin/api/{SHOPIFY_VERSION}/graphql.json":
+        query = call.body.get("query", "") if isinstance(call.body, dict) else ""
+        if "shop" not in query:
+            return 200, vendor_samples.shopify_error("Field 'x' doesn't exist", "undefinedField"), {}
+        return 200, fakes.shopify_answer or vendor_samples.shopify_shop(), {}
+    return 404, {"errors": "Not Found"}, {}
+
+
+def _ga(call: Call, fakes: FakeIntegrations) -> tuple[int, Any, dict]:
+    if call.headers.get("Authorization") != f"Bearer {GA_TOKEN}":
+        return 401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}}, {}
+    if call.method == "POST" and call.path.endswith(":runReport"):
+        wants_quota = isinstance(call.body, dict) and call.body.get("returnPropertyQuota") is True
+        quota = (fakes.ga_quota or vendor_samples.ga_property_quota()) if wants_quota else None
+        return 200, vendor_samples.ga_report(quota), {}
+    return 404, {"error": {"code": 404, "status": "NOT_FOUND"}}, {}
+
+
+ROUTES = {"chatwoot": _chatwoot, "shopify": _shopify, "ga": _ga}
 
 
 def _integration_route(name: str, fakes_ref: list) -> Any:
@@ -96,19 +142,7 @@ def _integration_route(name: str, fakes_ref: list) -> Any:
             return b.status, b.body if b.body is not None else {"error": "boom"}, {}
         if b.body is not None:
             return 200, b.body, {}
-        if name == "chatwoot":
-            if call.path.endswith("/profile"):
-                return 200, {"id": 1, "name": "occ-bot"}, {}
-            if call.path.endswith("/conversations"):
-                page = int((call.query.get("page") or ["1"])[0])
-                status = (call.query.get("status") or ["open"])[0]
-                items = [c for c in fakes.conversations if c.get("status", "open") == status] if page == 1 else []
-                return 200, {"data": {"meta": {"all_count": len(items)}, "payload": items}}, {}
-        if name == "shopify" and call.path.endswith("/shop.json"):
-            return 200, {"shop": {"name": "Hot Rodan"}}, {}
-        if name == "ga" and call.path.endswith(":runReport"):
-            return 200, {"rows": [{"metricValues": [{"value": "42"}]}], "rowCount": 1}, {}
-        return 404, {"error": "not found"}, {}
+        return ROUTES[name](call, fakes)
 
     return route
 
@@ -146,11 +180,11 @@ BOT_TOKEN = "xoxb-0000-test-token"
 
 def integration_env(fakes: FakeIntegrations) -> dict[str, str]:
     return {
-        "CHATWOOT_BASE_URL": fakes.chatwoot.url, "CHATWOOT_API_TOKEN": "cw-secret-token",
-        "CHATWOOT_ACCOUNT_ID": "7",
+        "CHATWOOT_BASE_URL": fakes.chatwoot.url, "CHATWOOT_API_TOKEN": CHATWOOT_TOKEN,
+        "CHATWOOT_ACCOUNT_ID": CHATWOOT_ACCOUNT,
         "SHOPIFY_SHOP_DOMAIN": "hot-rodan.myshopify.com", "SHOPIFY_BASE_URL": fakes.shopify.url,
-        "SHOPIFY_ADMIN_TOKEN": "shopify-secret-token",
-        "GA_PROPERTY_ID": "123456", "GA_BASE_URL": fakes.ga.url, "GA_ACCESS_TOKEN": "ga-secret-token",
+        "SHOPIFY_ADMIN_TOKEN": SHOPIFY_TOKEN,
+        "GA_PROPERTY_ID": "123456", "GA_BASE_URL": fakes.ga.url, "GA_ACCESS_TOKEN": GA_TOKEN,
     }
 
 

@@ -7,6 +7,7 @@ import signal
 import time
 
 
+from tests import chatwoot_samples as cw
 from tests.conftest import Behaviour, integration_env
 
 ALERTS = "C0ALERTS"
@@ -63,8 +64,9 @@ def test_outage_alerts_once_and_recovers(bot_factory, slack, integrations):
 def test_breaching_conversation_alerted_once_by_id(bot_factory, slack, integrations):
     now = int(time.time())
     integrations.conversations = [
-        {"id": 4242, "status": "open", "created_at": now - 3 * 3600, "meta": {"sender": {"name": "Ada <!here>"}}},
-        {"id": 77, "status": "open", "created_at": now - 60},
+        cw.conversation(4242, created_at=now - 3 * 3600, customer="Ada <!here>"),
+        cw.conversation(77, created_at=now - 60),
+        cw.conversation(78, created_at=now - 3 * 3600, first_reply_created_at=now - 3 * 3600 + 60),  # answered in time
     ]
     bot_factory(alert_env(slack, integrations))
     alert = wait_until(lambda: [c for c in posts(slack) if "4242" in text(c)], 10, "the SLA alert")[0]
@@ -73,10 +75,10 @@ def test_breaching_conversation_alerted_once_by_id(bot_factory, slack, integrati
     assert "waiting 3 h" in body
     time.sleep(3)
     assert len([c for c in posts(slack) if "4242" in text(c)]) == 1
-    assert not [c for c in posts(slack) if "#77" in text(c)]
-    # 1 of 2 open conversations breaching = 50 %: a critical breach-rate episode, once
+    assert not [c for c in posts(slack) if "#77" in text(c) or "#78" in text(c)]
+    # 1 of 3 open conversations breaching = 33 %: a warning breach-rate episode, once
     rate = [c for c in posts(slack) if "breach rate" in text(c)]
-    assert len(rate) == 1 and "critical" in text(rate[0])
+    assert len(rate) == 1 and "warning" in text(rate[0])
 
 
 def test_post_answered_429_twice_still_arrives_once(bot_factory, slack, integrations):

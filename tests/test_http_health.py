@@ -8,6 +8,8 @@ import time
 import httpx
 import pytest
 
+from tests import chatwoot_samples as cw
+from tests import vendor_samples as vs
 from tests.conftest import BOT_TOKEN, Behaviour, integration_env
 
 
@@ -26,9 +28,9 @@ def state_of(text: str, name: str) -> str:
 def live_bot(bot_factory, slack, integrations):
     now = int(time.time())
     integrations.conversations = [
-        {"id": 501, "status": "open", "created_at": now - 3 * 3600, "meta": {"sender": {"name": "Ada"}}},
-        {"id": 502, "status": "open", "created_at": now - 60},
-        {"id": 503, "status": "pending", "created_at": now - 45 * 60},
+        cw.conversation(501, created_at=now - 3 * 3600, customer="Ada"),  # unanswered for 3 h: P1
+        cw.conversation(502, created_at=now - 60),
+        cw.conversation(503, status="pending", created_at=now - 45 * 60),  # a bot has it: not a breach
     ]
     return bot_factory({"SLACK_API_URL": slack.api_url, **integration_env(integrations)})
 
@@ -42,13 +44,20 @@ def test_all_healthy(live_bot, slack, integrations):
     answer = slack.wait_for("/respond/h1")[0]
     text = health_text(answer)
     assert [state_of(text, n) for n in ("Shopify", "Chatwoot", "Google Analytics")] == ["OK", "OK", "OK"]
-    assert "2 conversations of 3 open breaching the 30-min SLA" in text
-    # the credentials went in the documented headers
-    assert integrations.chatwoot.calls_to("/api/v1/accounts/7/profile")[0].headers["api_access_token"] == "cw-secret-token"
-    assert integrations.shopify.calls_to("/admin/api/2025-10/shop.json")[0].headers["X-Shopify-Access-Token"] == "shopify-secret-token"
-    assert integrations.ga.calls_to("/v1beta/properties/123456:runReport")[0].headers["Authorization"] == "Bearer ga-secret-token"
-    # no secret is echoed into Slack
-    for secret in ("cw-secret-token", "shopify-secret-token", "ga-secret-token", BOT_TOKEN):
+    assert "1 conversation of 2 open breaching the 30-min SLA" in text
+    assert "1 pending (a bot is handling them; not counted as breaches)" in text
+    # the credentials went in the documented headers, to the vendors' real routes
+    assert integrations.chatwoot.calls_to("/api/v1/profile")[0].headers["api_access_token"] == "cw-secret-token"
+    assert not integrations.chatwoot.calls_to("/accounts/7/profile")
+    graphql = integrations.shopify.calls_to("/admin/api/2025-10/graphql.json")[0]
+    assert graphql.method == "POST" and graphql.headers["X-Shopify-Access-Token"] == "shopify-secret-token"
+    assert graphql.body == {"query": "{ shop { name } }"}
+    assert not integrations.shopify.calls_to("shop.json")
+    report = integrations.ga.calls_to("/v1beta/properties/123456:runReport")[0]
+    assert report.headers["Authorization"] == "Bearer ga-secret-token" and report.body["returnPropertyQuota"] is True
+    # no secret is echoed into Slack (Chatwoot's profile answer carries the user's own token too)
+    for secret in ("cw-secret-token", "shopify-secret-token", "ga-secret-token", BOT_TOKEN,
+                   cw.PROFILE["access_token"], cw.PROFILE["pubsub_token"]):
         assert secret not in text
     assert not slack.web_api_calls(), "a command answer goes through response_url, not the Web API"
 
@@ -85,6 +94,79 @@ def test_rejected_credentials_and_slow_answers(live_bot, slack, integrations):
     text = health_text(slack.wait_for("/respond/h4")[0])
     assert state_of(text, "Google Analytics") == "DOWN"
     assert "credentials rejected (HTTP 401)" in text
+
+
+def test_chatwoot_queue_mix_end_to_end(bot_factory, slack, integrations):
+    """Chatwoot answering its real routes with a mix: only the unanswered open ones past the SLA are
+    breaches; pending and next-response waits are shown apart; answered-in-time is nothing."""
+    now = int(time.time())
+    integrations.conversations = [
+        cw.conversation(601, created_at=now - 3 * 3600, first_reply_created_at=now - 3 * 3600 + 120),  # answered in time
+        cw.conversation(602, created_at=now - 3 * 3600),  # unanswered 3 h: P1
+        cw.conversation(603, created_at=now - 45 * 60, labels=("escalation",)),  # unanswered 45 min: P2
+        cw.conversation(604, created_at=now - 10 * 60),  # inside the SLA
+        cw.conversation(605, status="pending", created_at=now - 2 * 3600),  # a bot has it
+        cw.conversation(606, status="pending", created_at=now - 5 * 60),
+        cw.conversation(607, created_at=now - 5 * 3600, first_reply_created_at=now - 5 * 3600 + 300,
+                        waiting_since=now - 50 * 60),  # answered, now waiting 50 min
+    ]
+    bot = bot_factory({"SLACK_API_URL": slack.api_url, **integration_env(integrations)})
+    bot.command("health", slack.response_url("mix"))
+    text = health_text(slack.wait_for("/respond/mix")[0])
+    assert state_of(text, "Chatwoot") == "OK"
+    assert "2 conversations of 5 open breaching the 30-min SLA" in text
+    assert "2 pending (a bot is handling them; not counted as breaches)" in text
+    assert "1 conversation answered, now waiting over 30 min for a next reply" in text
+    assert "At least" not in text and "Partial count" not in text
+
+
+def test_chatwoot_queue_beyond_the_page_cap_is_shown_as_partial(bot_factory, slack, integrations):
+    from chatops.integrations.chatwoot import MAX_PAGES, PAGE_SIZE
+
+    now = int(time.time())
+    total = PAGE_SIZE * MAX_PAGES + 30
+    integrations.conversations = [cw.conversation(i, created_at=now - 3600, last_activity_at=now - i)
+                                  for i in range(1, total + 1)]
+    bot = bot_factory({"SLACK_API_URL": slack.api_url, **integration_env(integrations), "OCC_PROBE_TIMEOUT_S": "5"})
+    bot.command("health", slack.response_url("cap"))
+    text = health_text(slack.wait_for("/respond/cap", timeout=15)[0])
+    read = PAGE_SIZE * MAX_PAGES
+    assert f"At least {read} conversations of {total} open breaching the 30-min SLA" in text
+    assert f"Partial count: first {read} of {total} open conversations read" in text
+
+
+def test_shopify_graphql_errors_on_http_200(live_bot, slack, integrations):
+    integrations.shopify_answer = vs.shopify_throttled()
+    live_bot.command("health", slack.response_url("t1"))
+    text = health_text(slack.wait_for("/respond/t1")[0])
+    assert state_of(text, "Shopify") == "DEGRADED"
+    assert "rate limited: GraphQL cost bucket empty (THROTTLED)" in text
+    integrations.shopify_answer = vs.shopify_error("Access denied for shop <!channel>")
+    live_bot.command("health", slack.response_url("t2"))
+    text = health_text(slack.wait_for("/respond/t2")[0])
+    assert state_of(text, "Shopify") == "DOWN"
+    assert "GraphQL error: Access denied for shop &lt;!channel&gt;" in text and "<!channel>" not in text
+    integrations.shopify_answer = vs.shopify_shop(currently=150, maximum=2000)
+    live_bot.command("health", slack.response_url("t3"))
+    text = health_text(slack.wait_for("/respond/t3")[0])
+    assert state_of(text, "Shopify") == "OK"
+    assert "GraphQL cost headroom low: 150 of 2,000 cost points left, restoring 100/s" in text
+
+
+def test_ga_quota_nearly_spent_is_degraded(live_bot, slack, integrations):
+    integrations.ga_quota = vs.ga_property_quota(day=(194_000, 6_000))
+    live_bot.command("health", slack.response_url("q1"))
+    text = health_text(slack.wait_for("/respond/q1")[0])
+    assert state_of(text, "Google Analytics") == "DEGRADED"
+    assert "quota nearly spent: 3 % of daily tokens left" in text
+
+
+def test_a_huge_answer_is_refused(live_bot, slack, integrations):
+    integrations.behaviour["ga"] = Behaviour(body=b'{"pad": "' + b"x" * (10 * 1024 * 1024) + b'"}')
+    live_bot.command("health", slack.response_url("big"))
+    text = health_text(slack.wait_for("/respond/big")[0])
+    assert state_of(text, "Google Analytics") == "DOWN"
+    assert "answer too large (over 2 MiB), not read" in text
 
 
 def test_response_url_429_is_retried(live_bot, slack):

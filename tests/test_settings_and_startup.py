@@ -120,4 +120,4 @@ def test_unusable_service_account_file_names_the_variable(tmp_path):
     bad.write_text('{"type": "service_account"}')
     result = _app(["console"], {"GA_PROPERTY_ID": "1", "GOOGLE_APPLICATION_CREDENTIALS": str(bad)}, tmp_path)
     assert result.returncode == 2
-    assert result.stderr.startswith("occ: GOOGLE_APPLICATION_CREDENTIALS is not a usable service-account file")
+    assert result.stderr.startswith("occ: GOOGLE_APPLICATION_CREDENTIALS is not a usable credentials file")

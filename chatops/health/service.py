@@ -63,7 +63,8 @@ class HealthService:
             log.exception("probe of %s failed unexpectedly", integration.name)
             failure = IntegrationError(integration.name, f"unexpected error ({type(exc).__name__})")
             return evaluate(**common, failure=failure)
-        return evaluate(**common, outcome=outcome, mock_reason=integration.reason if integration.mock else None)
+        return evaluate(**common, outcome=outcome, mock_reason=integration.reason if integration.mock else None,
+                        now=datetime.now(timezone.utc), sla_minutes=self.settings.chatwoot_sla_minutes)
 
     async def probe_all(self) -> list[IntegrationHealth]:
         return list(await asyncio.gather(*(self.probe_one(i) for i in self.integrations.monitored())))

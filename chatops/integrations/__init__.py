@@ -47,11 +47,10 @@ def build_integrations(settings: Settings) -> Integrations:
             base_url=settings.chatwoot_base_url,
             token=settings.chatwoot_api_token.get_secret_value(),
             account_id=settings.chatwoot_account_id,
-            sla_minutes=settings.chatwoot_sla_minutes,
             timeout_s=timeout,
         )
     else:
-        chatwoot = MockChatwoot(why, settings.chatwoot_sla_minutes)
+        chatwoot = MockChatwoot(why)
 
     has_ga_creds = settings.ga_access_token or settings.google_application_credentials
     if not forced and settings.ga_property_id and has_ga_creds:

@@ -12,13 +12,18 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class ProbeOutcome:
-    """What one successful probe learned. A failed probe raises an IntegrationError instead."""
+    """What one successful probe learned. A failed probe raises an IntegrationError instead.
+    Adapters only report what the vendor said; the health layer judges it (chatops.health.model)."""
 
     latency_ms: float | None = None
     partial_error: str | None = None  # answered, but part of the check failed
-    open_conversations: int | None = None
-    breaching: int | None = None
-    breaches: tuple = ()  # chatops.health.sla.Breach, oldest breach first (Chatwoot only)
+    warning: str | None = None  # answered correctly, but a limit is (nearly) reached: DEGRADED
+    warning_class: str | None = None  # e.g. "quota", "rate_limited"
+    note: str | None = None  # worth showing, not worth a state change
+    # Chatwoot only: the open and pending conversations read (chatops.health.sla.Conversation)
+    conversations: tuple | None = None
+    conversations_reported: int | None = None  # open ones the server says exist (meta.all_count)
+    conversations_partial: bool = False  # more exist than were read (page cap, or the count says so)
 
 
 class Integration(Protocol):

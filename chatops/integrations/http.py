@@ -2,6 +2,7 @@
 timeouts, and every failure mapped to an IntegrationError with a plain-words message."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from .errors import (
 )
 
 USER_AGENT = "occ-chatops/0.1 (+https://github.com/occ-chatops)"
+MAX_BODY_BYTES = 2 * 1024 * 1024  # a probe's answer is a few kB; a list page of 25 conversations ~100 kB
 
 
 def make_client(base_url: str, headers: dict[str, str], timeout_s: float) -> httpx.AsyncClient:
@@ -37,14 +39,33 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-async def request_json(client: httpx.AsyncClient, name: str, method: str, path: str, **kwargs: Any) -> Any:
-    """Send one request and return its decoded JSON body, or raise an IntegrationError."""
+def _too_large(name: str) -> IntegrationBadResponse:
+    return IntegrationBadResponse(name, f"answer too large (over {MAX_BODY_BYTES // (1024 * 1024)} MiB), not read")
+
+
+def _declared_length(response: httpx.Response) -> int | None:
     try:
-        response = await client.request(method, path, **kwargs)
-    except httpx.TimeoutException:
-        raise IntegrationTimeout(name, "no answer in time") from None
-    except httpx.TransportError as exc:
-        raise IntegrationUnreachable(name, f"cannot connect ({type(exc).__name__})") from None
+        return int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
+
+
+async def _read_capped(response: httpx.Response, name: str) -> bytes:
+    """The body, read as it streams in, stopping as soon as it passes MAX_BODY_BYTES."""
+    declared = _declared_length(response)
+    if declared is not None and declared > MAX_BODY_BYTES:
+        raise _too_large(name)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large(name)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_status(response: httpx.Response, name: str) -> None:
     status = response.status_code
     if status in (401, 403):
         raise IntegrationAuthError(name, f"credentials rejected (HTTP {status})")
@@ -54,10 +75,24 @@ async def request_json(client: httpx.AsyncClient, name: str, method: str, path: 
         raise IntegrationServerError(name, f"server error (HTTP {status})")
     if status >= 400:
         raise IntegrationBadResponse(name, f"request refused (HTTP {status})")
+
+
+async def request_json(client: httpx.AsyncClient, name: str, method: str, path: str, **kwargs: Any) -> Any:
+    """Send one request and return its decoded JSON body, or raise an IntegrationError. The body is
+    streamed and never read past MAX_BODY_BYTES; an error status is judged without reading it."""
     try:
-        return response.json()
-    except ValueError:
-        raise IntegrationBadResponse(name, f"answered HTTP {status} with a body that is not JSON") from None
+        async with client.stream(method, path, **kwargs) as response:
+            _check_status(response, name)
+            raw = await _read_capped(response, name)
+    except httpx.TimeoutException:
+        raise IntegrationTimeout(name, "no answer in time") from None
+    except httpx.TransportError as exc:
+        raise IntegrationUnreachable(name, f"cannot connect ({type(exc).__name__})") from None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+        raise IntegrationBadResponse(
+            name, f"answered HTTP {response.status_code} with a body that is not JSON") from None
 
 
 __all__ = ["IntegrationError", "make_client", "request_json"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from chatops.health.sla import Conversation, breaches
+from chatops.health.sla import Conversation
 
 from .base import ProbeOutcome
 
@@ -34,12 +34,18 @@ class MockGoogleAnalytics(_Mock):
 
 
 def sample_conversations(now: datetime) -> list[Conversation]:
-    """A small queue that shows each triage case: P1, P2, P3 and one inside the SLA."""
+    """A small queue that shows each case the health view tells apart (with the default 30-min SLA):
+    P1 and P2 first-response breaches, P3 (escalation label, within SLA), a bot's pending one, one
+    answered in time hours ago, one waiting for a next reply, and a fresh one inside the SLA."""
+    m = lambda minutes: now - timedelta(minutes=minutes)  # noqa: E731
     return [
-        Conversation(101, "open", now - timedelta(hours=3), ("shipping",), "Dana Whitfield", "Alex"),
-        Conversation(102, "pending", now - timedelta(minutes=50), (), "Luis Ortega", None),
-        Conversation(103, "open", now - timedelta(minutes=10), ("escalation",), "Priya Nair", "Sam"),
-        Conversation(104, "open", now - timedelta(minutes=5), (), "Jo Baker", None),
+        Conversation(101, "open", m(180), ("shipping",), "Dana Whitfield", "Alex", waiting_since=m(180)),  # P1
+        Conversation(102, "open", m(50), (), "Luis Ortega", None, waiting_since=m(50)),  # P2
+        Conversation(103, "open", m(10), ("escalation",), "Priya Nair", "Sam", waiting_since=m(10)),  # P3
+        Conversation(104, "pending", m(95), (), "Jo Baker", None, waiting_since=m(95)),  # a bot has it
+        Conversation(105, "open", m(240), ("refund",), "Mei Chen", "Alex", first_reply_at=m(238)),  # answered in time
+        Conversation(106, "open", m(300), (), "Omar Haddad", "Sam", first_reply_at=m(295), waiting_since=m(75)),
+        Conversation(107, "open", m(5), (), "Ines Duarte", None, waiting_since=m(5)),  # inside the SLA
     ]
 
 
@@ -47,14 +53,6 @@ class MockChatwoot(_Mock):
     key = "chatwoot"
     name = "Chatwoot"
 
-    def __init__(self, reason: str, sla_minutes: int):
-        super().__init__(reason)
-        self.sla_minutes = sla_minutes
-
-    async def open_conversations(self) -> list[Conversation]:
-        return sample_conversations(datetime.now(timezone.utc))
-
     async def probe(self) -> ProbeOutcome:
-        convs = await self.open_conversations()
-        found = breaches(convs, datetime.now(timezone.utc), self.sla_minutes)
-        return ProbeOutcome(open_conversations=len(convs), breaching=len(found))
+        convs = tuple(sample_conversations(datetime.now(timezone.utc)))
+        return ProbeOutcome(conversations=convs, conversations_reported=sum(c.status == "open" for c in convs))
