@@ -102,3 +102,17 @@ def test_roles_come_from_the_managers_list():
     assert router.permits(Role.ANYONE, "U123")
     refusal = router.refusal(Role.MANAGER, "publish templates")
     assert "Only managers can publish templates" in refusal["text"] and "OCC_MANAGERS" in refusal["text"]
+
+
+def test_a_manager_only_command_is_refused_in_the_ack_and_runs_nothing():
+    from chatops.core import dispatch
+
+    ran = []
+    router = Router(managers=frozenset({"UBOSS"}))
+    router.command("publish", summary="x", requires=Role.MANAGER, what="publish templates",
+                   answer=lambda ix: ran.append("answer") or {"text": "done"}, run=lambda ctx: ran.append("run"))
+    refused = dispatch.acknowledge_command(router, Interaction.command("U123", "publish ack_delay"))
+    assert refused.command is None and "Only managers can publish templates" in refused.reply["text"]
+    assert ran == []
+    allowed = dispatch.acknowledge_command(router, Interaction.command("UBOSS", "publish ack_delay"))
+    assert allowed.reply == {"text": "done"} and allowed.command is not None and ran == ["answer"]

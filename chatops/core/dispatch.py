@@ -44,7 +44,7 @@ def acknowledge_command(router: Router, ix: Interaction) -> Acked:
         return Acked(router.unknown(ix) if router.unknown else ephemeral("Unknown command."), None, ix)
     ix = replace(ix, args=args, name=command.name)
     if not router.permits(command.requires, ix.user_id):
-        return Acked(router.refusal(command.requires, command.summary), None, ix)
+        return Acked(router.refusal(command.requires, command.what or f"use /occ {command.name}"), None, ix)
     reply = None
     if command.answer is not None:
         try:

@@ -65,6 +65,7 @@ class Command:
     run: Callable[[Ctx], None] | None = None  # the work after the acknowledgement
     accepts: Callable[[str], bool] | None = None  # whether the words after the name fit; else a shorter name
     requires: Role = Role.ANYONE
+    what: str = ""  # for a refusal: "publish templates"
 
     @property
     def synopsis(self) -> str:
@@ -136,7 +137,7 @@ class Router:
     # --- registration ------------------------------------------------------------------
     def command(self, name: str, *, summary: str, usage: str = "", answer: Callable[[Interaction], Reply | None]
                 | None = None, run: Callable[[Ctx], None] | None = None, accepts: Callable[[str], bool] | None = None,
-                requires: Role = Role.ANYONE) -> Command:
+                requires: Role = Role.ANYONE, what: str = "") -> Command:
         key = " ".join(name.lower().split())
         if not key or len(key.split()) > MAX_NAME_WORDS:
             raise ValueError(f"subcommand name {name!r} must have 1 to {MAX_NAME_WORDS} words")
@@ -144,7 +145,7 @@ class Router:
             raise ValueError(f"subcommand {key!r} registered twice")
         if answer is None and run is None:
             raise ValueError(f"subcommand {key!r} answers nothing")
-        self.commands[key] = Command(key, summary, usage, answer, run, accepts, requires)
+        self.commands[key] = Command(key, summary, usage, answer, run, accepts, requires, what)
         return self.commands[key]
 
     def _handler(self, kind: str, key: str, run: Callable[[Ctx], Any], requires: Role, what: str) -> Handler:
