@@ -133,3 +133,19 @@ def test_breach_rate_levels(db, alerts):
     rows = outbox(db)
     assert [(r.kind, "critical" in r.payload["text"]) for r in rows] == [("post", False), ("update", True),
                                                                         ("update", False)]
+
+
+def test_a_partial_listing_never_resolves_a_conversation_it_did_not_read(db, alerts):
+    """Chatwoot had more open conversations than were read (page cap): an old breach that fell
+    past the last page read is still breaching, so its episode stays open; a complete listing
+    without it resolves it."""
+    both = breaches([conv(1, 200), conv(2, 100)], T0, 30)
+    with db.session() as s:
+        alerts.conversation_breaches(s, both, 30, T0)
+    only_two = [b for b in both if b.conversation.id == 2]
+    with db.session() as s:
+        alerts.conversation_breaches(s, only_two, 30, T0 + timedelta(minutes=1), complete=False)
+        assert open_episode(s, "sla:conversation:1") is not None
+    with db.session() as s:
+        alerts.conversation_breaches(s, only_two, 30, T0 + timedelta(minutes=2), complete=True)
+        assert open_episode(s, "sla:conversation:1") is None

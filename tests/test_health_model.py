@@ -112,3 +112,14 @@ def test_mock_chatwoot_sample_shows_every_case():
     assert answered and all(priorities[c.id] is None for c in answered)  # answered in time, old
     text = render_message(health_message(HealthReport(now, [item], 30, 5)))
     assert "2 conversations of 6 open breaching the 30-min SLA (sample data)" in text
+
+
+def test_a_rate_limited_answer_is_degraded_not_down():
+    from chatops.integrations.errors import IntegrationRateLimited, IntegrationServerError
+
+    limited = evaluate(key="shopify", name="Shopify", checked_at=NOW, slow_ms=2000,
+                       failure=IntegrationRateLimited("Shopify", "rate limited (HTTP 429)", 2.0))
+    failed = evaluate(key="shopify", name="Shopify", checked_at=NOW, slow_ms=2000,
+                      failure=IntegrationServerError("Shopify", "server error (HTTP 500)"))
+    assert (limited.state, limited.error) == (State.DEGRADED, "rate limited (HTTP 429)")
+    assert failed.state == State.DOWN

@@ -96,12 +96,16 @@ class Alerts:
 
     # --- Chatwoot SLA ----------------------------------------------------------------------
     def conversation_breaches(self, session: Session, breaches: Sequence[Breach], sla_minutes: int,
-                              now: datetime) -> list[AlertEpisode]:
-        """Alert each newly breaching conversation once; resolve those no longer breaching."""
+                              now: datetime, *, complete: bool = True) -> list[AlertEpisode]:
+        """Alert each newly breaching conversation once; resolve those no longer breaching. From a
+        partial listing (`complete` False: Chatwoot had more than was read) a conversation that is
+        missing may simply not have been read, so its episode stays open."""
         current = {f"sla:conversation:{b.conversation.id}": b for b in breaches}
         open_eps = session.exec(select(AlertEpisode).where(AlertEpisode.kind == "sla_conversation")
                                 .where(AlertEpisode.resolved_at.is_(None))).all()  # type: ignore[union-attr]
         for ep in open_eps:
+            if ep.key not in current and not complete:
+                continue
             if ep.key not in current:
                 ep.resolved_at = ep.changed_at = now
                 session.add(ep)

@@ -60,12 +60,15 @@ def evaluate(
     outcome: ProbeOutcome | None = None, failure: IntegrationError | None = None,
     mock_reason: str | None = None, now: datetime | None = None, sla_minutes: int | None = None,
 ) -> IntegrationHealth:
-    """One probe's state: MOCK when not called; DOWN on failure; DEGRADED when slower than
-    `slow_ms`, when part of the check failed or a limit is nearly reached; OK otherwise.
+    """One probe's state: MOCK when not called; DOWN on failure; DEGRADED when rate limited, slower
+    than `slow_ms`, when part of the check failed or a limit is nearly reached; OK otherwise.
     Conversations (Chatwoot) are judged against `sla_minutes` at `now` (default `checked_at`)."""
     queue = _queue(outcome, now or checked_at, sla_minutes)
     if mock_reason is not None:
         return IntegrationHealth(key, name, State.MOCK, checked_at, note=f"not called: {mock_reason}", **queue)
+    if failure is not None and failure.kind == "rate_limited":
+        # it answered, asking us to slow down: the same reading as Shopify's GraphQL THROTTLED
+        return IntegrationHealth(key, name, State.DEGRADED, checked_at, error=failure.message, error_class=failure.kind)
     if failure is not None or outcome is None:
         message = failure.message if failure else "no answer"
         kind = failure.kind if failure else "error"

@@ -94,7 +94,8 @@ class Monitor:
     def _sla(self, session: Session, chatwoot: IntegrationHealth, now: datetime) -> None:
         if self.alerts is None:
             return
-        self.alerts.conversation_breaches(session, chatwoot.breaches, self.health.settings.chatwoot_sla_minutes, now)
+        self.alerts.conversation_breaches(session, chatwoot.breaches, self.health.settings.chatwoot_sla_minutes, now,
+                                          complete=not chatwoot.partial)
         open_count = chatwoot.open_conversations or 0
         rate = len(chatwoot.breaches) / open_count if open_count else 0.0
         self.alerts.breach_rate(session, rate, open_count, now)
