@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 from chatops.health.sla import Breach
 
+from .runbooks import button as runbook_button
 from .text import clock, context, duration, escape, message, section, sections
 
 ACK, SNOOZE, OPEN_INCIDENT = "alert_ack", "alert_snooze", "alert_open_incident"
@@ -51,6 +52,7 @@ def integration_alert(ep: Any, name: str, now: datetime) -> dict[str, Any]:
             _button("Acknowledge", ACK, str(ep.id), "primary"),
             _button("Snooze 1 h", SNOOZE, str(ep.id)),
             _button("Open incident", OPEN_INCIDENT, str(ep.id), "danger"),
+            runbook_button(f"integration:{ep.subject}"),
         ]})
     blocks.append(context(f"Alert #{ep.id} · {escape(ep.key)}"))
     return message(text, blocks)

@@ -5,8 +5,9 @@ import json
 from datetime import datetime
 from typing import Any, Sequence
 
-from chatops.incidents.rules import INTEGRATIONS, SEVERITIES, STATUSES
+from chatops.incidents.rules import INTEGRATION_BY_KEY, INTEGRATIONS, SEVERITIES, STATUSES
 
+from .runbooks import button as runbook_button
 from .text import (OPTION_TEXT_MAX, clock, context, duration, escape, header, message, plain, section, sections,
                    truncate, utc)
 
@@ -14,6 +15,7 @@ NEW_INCIDENT, STATUS_VIEW, NOTE_VIEW = "incident_new", "incident_status", "incid
 ACK, UPDATE, NOTE, RESOLVE = "incident_ack", "incident_update", "incident_add_note", "incident_resolve"
 EMOJI = {"SEV1": ":red_circle:", "SEV2": ":large_orange_circle:", "SEV3": ":large_yellow_circle:",
          "SEV4": ":large_blue_circle:"}
+KEY_BY_INTEGRATION = {name: key for key, name in INTEGRATION_BY_KEY.items()}
 STATUS_EMOJI = {"investigating": ":mag:", "identified": ":bulb:", "monitoring": ":eyes:",
                 "resolved": ":white_check_mark:"}
 
@@ -110,9 +112,11 @@ def announcement(inc: Any, now: datetime) -> dict[str, Any]:
                    ("Resolve", RESOLVE, "danger")]
         if inc.acknowledged_at:
             buttons = buttons[1:]
-        blocks.append({"type": "actions", "block_id": f"incident:{value}", "elements": [
-            {"type": "button", "text": plain(t), "action_id": a, "value": value, **({"style": s} if s else {})}
-            for t, a, s in buttons]})
+        elements = [{"type": "button", "text": plain(t), "action_id": a, "value": value, **({"style": s} if s else {})}
+                    for t, a, s in buttons]
+        if inc.integration in KEY_BY_INTEGRATION:
+            elements.append(runbook_button(f"integration:{KEY_BY_INTEGRATION[inc.integration]}"))
+        blocks.append({"type": "actions", "block_id": f"incident:{value}", "elements": elements})
     text = f"{inc.ref} [{inc.severity}] {escape(inc.title)} — {inc.status}"
     if inc.status == "resolved":
         text += f" after {resolution_time(inc)}"

@@ -11,6 +11,7 @@ from chatops import help
 from chatops.health import feature as health
 from chatops.incidents import feature as incidents
 from chatops.memory import feature as memory
+from chatops.runbooks import feature as runbooks
 from chatops.core import Deps, Router
 from chatops.integrations import Integrations, build_integrations
 from chatops.integrations.base import AsyncRuntime
@@ -24,7 +25,7 @@ from storage.repos import installation_id, prune
 
 log = logging.getLogger(__name__)
 
-FEATURES = (health, incidents, memory, help)  # a feature comes after those it uses
+FEATURES = (health, incidents, memory, runbooks, help)  # a feature comes after those it uses
 
 
 @dataclass

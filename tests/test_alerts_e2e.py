@@ -47,7 +47,7 @@ def test_outage_alerts_once_and_recovers(bot_factory, slack, integrations):
     assert time.monotonic() - started < 10
     assert "Chatwoot is DOWN" in text(first) and "server error (HTTP 500)" in text(first)
     assert {b["action_id"] for blk in first.body["blocks"] if blk["type"] == "actions" for b in blk["elements"]} == {
-        "alert_ack", "alert_snooze", "alert_open_incident"}
+        "alert_ack", "alert_snooze", "alert_open_incident", "runbook_show"}
     time.sleep(3)
     assert len(posts(slack)) == 1, "no repeats while the episode lasts"
     healed = time.monotonic()

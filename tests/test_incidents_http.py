@@ -86,7 +86,7 @@ def test_modal_submission_announcement_resolve(bot_factory, slack, env, tmp_path
     assert "INC-1" in body and "SEV2" in body and "Chatwoot" in body and "<@U777>" in body
     assert "<!channel>" not in body and "&lt;!channel&gt;" in body
     buttons = [e["text"]["text"] for b in post.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["Acknowledge", "Update status", "Add note", "Resolve"]
+    assert buttons == ["Acknowledge", "Update status", "Add note", "Resolve", "Runbook"]
 
     # Acknowledge button: stored, announcement edited in place
     assert bot.post(press("incident_ack", 1)).status_code == 200

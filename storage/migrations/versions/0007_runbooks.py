@@ -1,0 +1,28 @@
+"""runbook verifications
+
+Revision ID: 0007
+Revises: 0004
+Create Date: 2026-11-27
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "runbook_verification",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("runbook_id", sa.String(50), nullable=False),
+        sa.Column("verified_by", sa.String(64), nullable=False),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_runbook_verification_runbook_id", "runbook_verification", ["runbook_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("runbook_verification")
