@@ -196,3 +196,27 @@ def stats_message(stats: Any) -> dict[str, Any]:
              f"*Time to resolve (MTTR)*: median {_minutes(ttr_med)} · p90 {_minutes(ttr_p90)} ({ttr_n} resolved)"]
     return message(f"Incident stats, last {stats.days} days", [header(f"Incidents · last {stats.days} days"),
                                                                section("\n".join(lines))], response_type="ephemeral")
+
+
+HOME_NEW = "home_new_incident"
+HOME_LIMIT = 10  # incidents listed on the Home tab; the rest are counted
+
+
+def home_section(incidents: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
+    """Open incidents on the Home tab, each with its buttons, and a button for a new one."""
+    blocks: list[dict[str, Any]] = [{
+        "type": "section", "text": {"type": "mrkdwn", "text": f"*Open incidents* ({len(incidents)})"},
+        "accessory": {"type": "button", "text": plain("New incident"), "action_id": HOME_NEW, "value": "new",
+                      "style": "danger"}}]
+    for inc in incidents[:HOME_LIMIT]:
+        blocks.append(section(f"{headline(inc, 100)} · {inc.status} · open {duration(now - inc.detected_at)}"))
+        value = str(inc.number)
+        first = ("Update status", UPDATE) if inc.acknowledged_at else ("Acknowledge", ACK)
+        blocks.append({"type": "actions", "block_id": f"home-incident:{value}", "elements": [
+            {"type": "button", "text": plain(first[0]), "action_id": first[1], "value": value},
+            {"type": "button", "text": plain("Resolve"), "action_id": RESOLVE, "value": value, "style": "danger"}]})
+    if len(incidents) > HOME_LIMIT:
+        blocks.append(context(f"…and {len(incidents) - HOME_LIMIT} more: `/occ incidents` lists them all"))
+    if not incidents:
+        blocks.append(context("No open incidents."))
+    return blocks

@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     occ_incidents_channel: str | None = None
     occ_support_channel: str | None = None
     occ_managers: str | None = None
+    occ_daily_status_at: str = Field(default="17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     occ_health_interval_s: float = Field(default=60, gt=0)
     occ_probe_timeout_s: float = Field(default=5, gt=0, le=60)
 

@@ -12,7 +12,9 @@ from chatops.health import feature as health
 from chatops.incidents import feature as incidents
 from chatops.memory import feature as memory
 from chatops.runbooks import feature as runbooks
+from chatops.status import feature as status
 from chatops.core import Deps, Router
+from chatops.home import HomePublisher
 from chatops.integrations import Integrations, build_integrations
 from chatops.integrations.base import AsyncRuntime
 from chatops.lease import LeaseKeeper
@@ -25,7 +27,7 @@ from storage.repos import installation_id, prune
 
 log = logging.getLogger(__name__)
 
-FEATURES = (health, incidents, memory, runbooks, help)  # a feature comes after those it uses
+FEATURES = (health, incidents, memory, runbooks, status, help)  # a feature comes after those it uses
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Application:
     integrations: Integrations
     router: Router
     deps: Deps
+    home: HomePublisher
 
     def sender(self, messenger: Any, *, holder: str, pace: bool = True) -> OutboxSender:
         """An outbox sender with a deliverer for every target this deployment can reach."""
@@ -69,7 +72,7 @@ def build(settings: Settings, *, migrate: bool = True) -> Application:
     for feature in FEATURES:
         feature.install(router, deps)
     router.job("retention", every(3600), lambda: _prune(db))
-    return Application(settings, db, runtime, integrations, router, deps)
+    return Application(settings, db, runtime, integrations, router, deps, HomePublisher(db, router))
 
 
 def lease(app: Application) -> LeaseKeeper:

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from .types import UTCField, utcnow
 
-__all__ = ["SlackEvent", "Lease", "OutboxMessage", "Counter", "ScheduledRun", "Installation", "utcnow"]
+__all__ = ["SlackEvent", "Lease", "OutboxMessage", "Counter", "ScheduledRun", "Installation", "HomeView", "utcnow"]
 
 
 class SlackEvent(SQLModel, table=True):
@@ -90,3 +90,14 @@ class Installation(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=32)
     value: str = Field(max_length=128)
+
+
+class HomeView(SQLModel, table=True):
+    """The App Home view last published for a user (its digest), so an unchanged Home is not
+    published again: a burst of opens, or Slack's retry of the event, publishes once."""
+
+    __tablename__ = "home_view"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    digest: str = Field(max_length=64)
+    published_at: datetime = UTCField(nullable=False)

@@ -100,6 +100,7 @@ class Interaction:
     message_ts: str | None = None
     message_text: str | None = None
     message_user: str | None = None
+    surface: str | None = None  # where an action was pressed: "message", "home", "modal"
     trigger_id: str | None = field(default=None, repr=False)
     response_url: str | None = field(default=None, repr=False)  # a bearer secret for 30 minutes
 
@@ -155,6 +156,7 @@ class Interaction:
                    channel_id=_id(channel.get("id")), message_ts=_id(container.get("message_ts")),
                    view_id=_id(view.get("id")), view_hash=_id(view.get("hash")),
                    private_metadata=clean(view.get("private_metadata"), 3000),
+                   surface=_id(view.get("type")) or _id(container.get("type")),
                    trigger_id=_id(body.get("trigger_id")), response_url=clean(body.get("response_url"), 500) or None)
 
     @classmethod

@@ -91,6 +91,13 @@ class HomeSection:
 
 
 @dataclass(frozen=True)
+class ReportSection:
+    name: str
+    build: Callable[[Any], Any]  # chatops.core.report.Period → ReportPart
+    order: int = 50
+
+
+@dataclass(frozen=True)
 class Job:
     name: str
     schedule: Any  # chatops.scheduler.Every | Daily
@@ -130,6 +137,7 @@ class Router:
         self.commands: dict[str, Command] = {}
         self.handlers: dict[tuple[str, str], Handler] = {}
         self.home_sections: list[HomeSection] = []
+        self.report_sections: list[ReportSection] = []
         self.jobs: list[Job] = []
         self.delivered: list[Delivered] = []
         self.unknown: Callable[[Interaction], Reply] | None = None
@@ -171,6 +179,13 @@ class Router:
             raise ValueError(f"home section {name!r} registered twice")
         self.home_sections.append(HomeSection(name, build, order))
         self.home_sections.sort(key=lambda s: s.order)
+
+    def report_section(self, name: str, build: Callable[[Any], Any], *, order: int = 50) -> None:
+        """A part of the support daily status (and the weekly report): Period → ReportPart."""
+        if any(s.name == name for s in self.report_sections):
+            raise ValueError(f"report section {name!r} registered twice")
+        self.report_sections.append(ReportSection(name, build, order))
+        self.report_sections.sort(key=lambda s: s.order)
 
     def job(self, name: str, schedule: Any, run: Callable[[], object]) -> None:
         if any(j.name == name for j in self.jobs):

@@ -9,6 +9,7 @@ from chatops.core import Deps, Router
 from chatops.outbox import ts_recorder
 from chatops.scheduler import every
 
+from . import report as health_report
 from . import handlers
 from .alerts import AlertRules, Alerts, find_episode
 from .damping import Damping
@@ -41,6 +42,7 @@ def install(r: Router, d: Deps) -> None:
     r.job("health monitor", every(s.occ_health_interval_s), monitor.tick)
     r.job("probe retention", every(3600), partial(_prune, d))
     r.on_delivered(ts_recorder(AlertEpisode))
+    r.report_section("health", partial(health_report.part, health), order=60)
 
 
 def _episode(d: Deps, episode_id: int) -> AlertEpisode | None:

@@ -30,3 +30,15 @@ def recent_probe_results(session: Session, integration: str, limit: int = 20,
 
 def prune_probe_results(session: Session, now: datetime, days: int = 30) -> int:
     return session.execute(delete(ProbeResult).where(ProbeResult.checked_at < now - timedelta(days=days))).rowcount or 0
+
+
+def availability(session: Session, since: datetime, until: datetime) -> dict[str, tuple[int, int]]:
+    """Per integration: (monitor probes in the period, of which not DOWN)."""
+    from sqlalchemy import case
+
+    rows = session.exec(
+        select(ProbeResult.integration, func.count(ProbeResult.id),
+               func.sum(case((ProbeResult.state == "DOWN", 0), else_=1)))
+        .where(ProbeResult.source == "monitor").where(ProbeResult.checked_at >= since)
+        .where(ProbeResult.checked_at < until).group_by(ProbeResult.integration)).all()
+    return {key: (int(total), int(up or 0)) for key, total, up in rows}

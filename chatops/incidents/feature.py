@@ -9,6 +9,7 @@ from chatops.core import Deps, Router
 from chatops.outbox import ts_recorder
 from chatops.scheduler import every
 
+from . import report
 from . import handlers as h
 from .models import Incident
 from .service import IncidentService
@@ -41,3 +42,6 @@ def install(r: Router, d: Deps) -> None:
     r.action(alert_views.OPEN_INCIDENT, partial(h.button_from_alert, episode))
     r.job("incident reminders", every(15), svc.remind_due)
     r.on_delivered(ts_recorder(Incident))
+    r.action(views.HOME_NEW, h.button_new)
+    r.home_section("incidents", partial(h.home, svc), order=20)
+    r.report_section("incidents", partial(report.part, svc), order=50)

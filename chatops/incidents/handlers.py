@@ -192,6 +192,14 @@ def button_note(svc: IncidentService, ctx: Ctx) -> None:
         ctx.open_modal(views.note_modal(inc))
 
 
+def home(svc: IncidentService, user_id: str) -> list[dict[str, Any]]:
+    return views.home_section(svc.open_incidents(), datetime.now(timezone.utc))
+
+
+def button_new(ctx: Ctx) -> None:
+    ctx.open_modal(views.incident_modal())
+
+
 def button_from_alert(episode: EpisodeLookup, ctx: Ctx) -> None:
     episode_id = _positive(ctx.ix.value)
     found = episode(episode_id) if episode_id else None

@@ -233,6 +233,11 @@ class IncidentService:
                                 .order_by(Incident.number)).all()
             return list(rows)
 
+    def resolved_between(self, since: datetime, until: datetime) -> list[Incident]:
+        with self.db.session() as session:
+            return list(session.exec(select(Incident).where(Incident.resolved_at >= since)  # type: ignore[operator]
+                                     .where(Incident.resolved_at < until).order_by(Incident.number)).all())
+
     def stats(self, days: int, now: datetime | None = None) -> Stats:
         """Incidents detected in the window, by severity; time to acknowledge over those
         acknowledged in it, time to resolve (MTTR) over those resolved in it."""

@@ -7,6 +7,7 @@ from blocks import runbooks as views
 from chatops.core import Deps, Role, Router
 from chatops.settings import ConfigError
 
+from . import report
 from . import handlers
 from .catalog import RunbookError, load
 from .service import RunbookService
@@ -23,3 +24,4 @@ def install(r: Router, d: Deps) -> None:
     r.command("runbook verify", usage="<id>", summary="stamp a runbook as verified (managers)",
               answer=partial(handlers.verify, svc), requires=Role.MANAGER, what="verify runbooks (they are policy)")
     r.action(views.SHOW, partial(handlers.button, svc))
+    r.report_section("runbooks", partial(report.part, svc), order=30)

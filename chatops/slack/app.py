@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
+from typing import Any, Callable
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
@@ -98,10 +98,19 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
 
     for callback_id in router.keys("modal"):
         app.view(callback_id)(_modal_listener(router, messenger, work))
+    def after_action(ix: Interaction) -> None:
+        dispatch.run_handler(router, "action", ix, messenger)
+        if ix.surface == "home":  # what was pressed on the Home tab shows there at once
+            try:
+                application.home.publish(ix.user_id, messenger)
+            except Exception:  # noqa: BLE001 - the next open publishes it
+                log.warning("could not refresh the Home tab after an action")
+
     for action_id in router.keys("action"):
-        app.action(action_id)(_later("action", router, messenger, work, Interaction.from_action))
+        app.action(action_id)(_later(work, Interaction.from_action, after_action))
     for callback_id in router.keys("shortcut"):
-        app.shortcut(callback_id)(_later("shortcut", router, messenger, work, Interaction.from_shortcut))
+        app.shortcut(callback_id)(_later(work, Interaction.from_shortcut,
+                                         lambda ix: dispatch.run_handler(router, "shortcut", ix, messenger)))
 
     @app.event("app_home_opened")
     def home_opened(event: dict, body: dict) -> None:
@@ -115,7 +124,7 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
             log.info("event %s already handled; skipping the retry", event_id)
             return
         try:
-            messenger.publish_home(str(event["user"]), dispatch.home_view(router, str(event["user"])))
+            application.home.publish(str(event["user"]), messenger)
         except Exception:
             if event_id:
                 with application.db.session() as session:
@@ -150,12 +159,13 @@ def _modal_listener(router: Router, messenger: SlackMessenger, work: Executor): 
     return on_submit
 
 
-def _later(kind: str, router: Router, messenger: SlackMessenger, work: Executor, parse):  # noqa: ANN001,ANN202
+def _later(work: Executor, parse: Callable[[dict], Interaction],
+           run: Callable[[Interaction], None]) -> Callable[..., None]:
+    """Acknowledge at once; parse, then run on the work pool."""
     def listener(ack: Ack, body: dict) -> None:
         ack()
-        ix = parse(_body(body))
-        work.submit(dispatch.run_handler, router, kind, ix, messenger)
+        work.submit(run, parse(_body(body)))
 
-    listener.__name__ = f"occ_{kind}"
+    listener.__name__ = "occ_after_ack"
     return listener
 

@@ -1,4 +1,4 @@
-"""runbook verifications
+"""runbook verifications, the App Home view last published per user
 
 Revision ID: 0007
 Revises: 0004
@@ -22,7 +22,14 @@ def upgrade() -> None:
         sa.Column("verified_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_runbook_verification_runbook_id", "runbook_verification", ["runbook_id"])
+    op.create_table(
+        "home_view",
+        sa.Column("user_id", sa.String(32), primary_key=True),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("home_view")
     op.drop_table("runbook_verification")

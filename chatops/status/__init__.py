@@ -1,0 +1,1 @@
+"""The support daily status (and the weekly report), composed of the parts every feature contributes."""

@@ -1,0 +1,18 @@
+"""The support daily status: `/occ status`, and a post at OCC_DAILY_STATUS_AT in OCC_SUPPORT_CHANNEL."""
+from __future__ import annotations
+
+from functools import partial
+
+from chatops.core import Deps, Router
+from chatops.scheduler import daily
+
+from . import handlers
+from .service import StatusService
+
+
+def install(r: Router, d: Deps) -> None:
+    svc = StatusService(r.report_sections)  # read when a report is made: every feature's part, in order
+    r.command("status", summary="the support daily status now (summary, templates, playbooks, Q&A, incidents, "
+              "integrations, blockers, next actions)", answer=partial(handlers.show, svc))
+    r.job("daily status", daily(d.settings.occ_daily_status_at),
+          partial(handlers.post_daily, svc, d.db, d.settings.occ_support_channel))
