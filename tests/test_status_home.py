@@ -199,3 +199,38 @@ def test_new_incident_button_on_home_opens_the_modal(bot_factory, slack):
     opened = slack.wait_for("views.open")[0]
     assert opened.body["trigger_id"] == "trg-home" and opened.body["view"]["callback_id"] == "incident_new"
     wait_until(lambda: slack.calls_to("views.publish"), 5, "the Home refreshed after the press")
+
+
+def test_sla_adherence_counts_conversations_seen_and_those_that_breached(db):
+    from chatops.health.sla import Conversation
+    from chatops.health.store import adherence, breaches_by_day, record_seen
+
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    convs = [Conversation(1, "open", monday), Conversation(2, "open", monday, ("escalation",)),
+             Conversation(3, "open", monday + timedelta(days=1))]
+    with db.session() as s:
+        assert record_seen(s, convs, set(), monday + timedelta(minutes=5)) == 3
+    with db.session() as s:  # later, 1 breaches; seeing it again changes nothing else
+        assert record_seen(s, convs, {1}, monday + timedelta(minutes=45)) == 0
+    with db.session() as s:
+        record_seen(s, convs, {1}, monday + timedelta(minutes=50))
+        assert adherence(s, monday, monday + timedelta(days=7)) == (3, 1, 1)
+        assert adherence(s, monday + timedelta(days=1), monday + timedelta(days=7)) == (1, 0, 0)
+        assert breaches_by_day(s, monday, 7) == [1.0, 0, 0, 0, 0, 0, 0]
+
+
+def test_the_weekly_chart_is_a_png():
+    from chatops.status.chart import weekly_png
+
+    png = weekly_png(datetime(2026, 11, 21, tzinfo=UTC), {"SLA breaches": [1, 0, 3, 2, 0, 0, 5], "Incidents": [0] * 7})
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_the_weekly_report_adds_adherence_escalations_and_severities(app):
+    report = app.deps.use("status_service").report(weekly=True, now=datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
+    lines = [line for p in report.parts for line in p.lines]
+    assert any(line.startswith("SLA adherence this week") for line in lines)
+    assert any(line.startswith("Escalations this week") for line in lines)
+    assert any(line.startswith("By severity (7 days): SEV1 0") for line in lines)
+    charts = {name: values for p in report.parts for name, values in p.chart.items()}
+    assert set(charts) == {"SLA breaches", "Incidents"} and all(len(v) == 7 for v in charts.values())

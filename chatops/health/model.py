@@ -35,6 +35,7 @@ class IntegrationHealth:
     next_response_waits: int | None = None  # answered, then waiting longer than the SLA for a reply
     open_reported: int | None = None  # open conversations Chatwoot says there are (meta.all_count)
     partial: bool = False  # the counts are lower bounds: not every conversation was read
+    conversations: tuple = field(default=(), compare=False, repr=False)  # Chatwoot: every conversation read
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _queue(outcome: ProbeOutcome | None, now: datetime, sla_minutes: int | None)
     s = summarize(outcome.conversations, now, sla_minutes)
     return dict(open_conversations=s.open, breaching=len(s.breaches), breaches=s.breaches, pending=s.pending,
                 next_response_waits=len(s.next_response_waits), open_reported=outcome.conversations_reported,
-                partial=outcome.conversations_partial)
+                partial=outcome.conversations_partial, conversations=tuple(outcome.conversations))
 
 
 def evaluate(

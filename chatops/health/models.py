@@ -66,3 +66,16 @@ class AlertEpisode(SQLModel, table=True):
     snoozed_until: datetime | None = UTCField()
     snoozed_by: str | None = Field(default=None, max_length=32)
     last_reminder_at: datetime | None = UTCField()
+
+
+class ConversationSeen(SQLModel, table=True):
+    """A Chatwoot conversation the monitor has seen open, and whether it ever breached the
+    first-response SLA: the weekly report's SLA adherence."""
+
+    __tablename__ = "conversation_seen"
+
+    conversation_id: str = Field(primary_key=True, max_length=40)
+    created_at: datetime = UTCField(nullable=False, index=True)
+    first_seen_at: datetime = UTCField(nullable=False)
+    breached_at: datetime | None = UTCField()
+    escalated: bool = False  # labelled escalation (or escalated) when seen

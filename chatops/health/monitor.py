@@ -16,6 +16,7 @@ from chatops.health.damping import Damping, damp
 from chatops.health.model import IntegrationHealth, State
 from chatops.health.service import HealthService
 from .models import MonitorState, ProbeResult
+from .store import record_seen
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ class Monitor:
             self.alerts.remind(session, now, subject=item.key)  # same transaction: never after a recovery
 
     def _sla(self, session: Session, chatwoot: IntegrationHealth, now: datetime) -> None:
+        open_now = [c for c in chatwoot.conversations if c.status == "open"]
+        record_seen(session, open_now, {b.conversation.id for b in chatwoot.breaches}, now)
         if self.alerts is None:
             return
         self.alerts.conversation_breaches(session, chatwoot.breaches, self.health.settings.chatwoot_sla_minutes, now,

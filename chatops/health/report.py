@@ -6,7 +6,7 @@ from chatops.core.report import Period, ReportPart
 
 from .model import State
 from .service import HealthService
-from .store import availability
+from .store import adherence, availability, breaches_by_day
 
 
 def part(health: HealthService, period: Period) -> ReportPart:
@@ -43,4 +43,14 @@ def part(health: HealthService, period: Period) -> ReportPart:
         bad = [i.name for i in items if i.state in (State.DOWN, State.DEGRADED)]
         summary = ("Integrations: " + (", ".join(bad) + " not OK" if bad else "all OK or MOCK")
                    + (f"; {chatwoot.breaching} SLA breaches" if chatwoot and chatwoot.breaching else ""))
-    return ReportPart("Integration health", tuple(lines), summary, tuple(blockers), tuple(actions))
+    chart: dict[str, list[float]] = {}
+    if period.weekly:
+        with health.db.session() as session:
+            seen, breached, escalated = adherence(session, period.since, period.until)
+            chart["SLA breaches"] = breaches_by_day(session, period.since, 7)
+        sla = health.settings.chatwoot_sla_minutes
+        lines.append(f"SLA adherence this week: {(seen - breached) / seen:.1%} of {seen} conversations seen by the "
+                     f"monitor got a first reply within {sla} min ({breached} breached)" if seen
+                     else "SLA adherence this week: no conversations seen by the monitor")
+        lines.append(f"Escalations this week: {escalated} conversations labelled escalation")
+    return ReportPart("Integration health", tuple(lines), summary, tuple(blockers), tuple(actions), chart=chart)

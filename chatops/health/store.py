@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Sequence
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from .models import ProbeResult
+from .models import ConversationSeen, ProbeResult
+from .sla import ESCALATION_LABELS, Conversation
 
 
 def add_probe_results(session: Session, rows: list[ProbeResult]) -> None:
@@ -42,3 +44,41 @@ def availability(session: Session, since: datetime, until: datetime) -> dict[str
         .where(ProbeResult.source == "monitor").where(ProbeResult.checked_at >= since)
         .where(ProbeResult.checked_at < until).group_by(ProbeResult.integration)).all()
     return {key: (int(total), int(up or 0)) for key, total, up in rows}
+
+
+def record_seen(session: Session, conversations: Sequence[Conversation], breached: set, now: datetime) -> int:
+    """Remember conversations seen open, and those breaching now; returns how many were new."""
+    ids = [str(c.id)[:40] for c in conversations]
+    known = {row.conversation_id: row for row in session.exec(
+        select(ConversationSeen).where(ConversationSeen.conversation_id.in_(ids or ["-"]))).all()}  # type: ignore[attr-defined]
+    new = 0
+    for conv, cid in zip(conversations, ids):
+        row = known.get(cid)
+        escalated = bool(ESCALATION_LABELS & set(conv.labels))
+        if row is None:
+            row = ConversationSeen(conversation_id=cid, created_at=conv.created_at, first_seen_at=now)
+            new += 1
+        elif (row.breached_at is not None or conv.id not in breached) and row.escalated >= escalated:
+            continue
+        if conv.id in breached and row.breached_at is None:
+            row.breached_at = now
+        row.escalated = row.escalated or escalated
+        session.add(row)
+    return new
+
+
+def adherence(session: Session, since: datetime, until: datetime) -> tuple[int, int, int]:
+    """Conversations created in the period and seen: (seen, breached, escalated)."""
+    rows = session.exec(select(ConversationSeen).where(ConversationSeen.created_at >= since)
+                        .where(ConversationSeen.created_at < until)).all()
+    return len(rows), sum(1 for r in rows if r.breached_at), sum(1 for r in rows if r.escalated)
+
+
+def breaches_by_day(session: Session, since: datetime, days: int) -> list[float]:
+    rows = session.exec(select(ConversationSeen.breached_at).where(ConversationSeen.breached_at >= since)).all()
+    counts = [0.0] * days
+    for at in rows:
+        index = (at - since).days
+        if 0 <= index < days:
+            counts[index] += 1
+    return counts

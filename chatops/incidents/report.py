@@ -36,4 +36,5 @@ def part(svc: IncidentService, period: Period) -> ReportPart:
     summary = f"Incidents: {len(open_ones)} open, {len(resolved)} resolved" + (
         f" (median resolution {_minutes(median)} over 7 days)" if median is not None else "")
     evidence = tuple(f"{i.ref} announcement" for i in open_ones + resolved if i.ts)
-    return ReportPart("Incidents & resolution time", tuple(lines), summary, blockers, actions, (), evidence)
+    chart = {"Incidents": svc.detected_by_day(period.since, 7)} if period.weekly else {}
+    return ReportPart("Incidents & resolution time", tuple(lines), summary, blockers, actions, (), evidence, chart)

@@ -238,6 +238,15 @@ class IncidentService:
             return list(session.exec(select(Incident).where(Incident.resolved_at >= since)  # type: ignore[operator]
                                      .where(Incident.resolved_at < until).order_by(Incident.number)).all())
 
+    def detected_by_day(self, since: datetime, days: int) -> list[float]:
+        with self.db.session() as session:
+            times = session.exec(select(Incident.detected_at).where(Incident.detected_at >= since)).all()
+        counts = [0.0] * days
+        for at in times:
+            if 0 <= (index := (at - since).days) < days:
+                counts[index] += 1
+        return counts
+
     def stats(self, days: int, now: datetime | None = None) -> Stats:
         """Incidents detected in the window, by severity; time to acknowledge over those
         acknowledged in it, time to resolve (MTTR) over those resolved in it."""

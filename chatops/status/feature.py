@@ -11,7 +11,8 @@ from .service import StatusService
 
 
 def install(r: Router, d: Deps) -> None:
-    svc = StatusService(r.report_sections)  # read when a report is made: every feature's part, in order
+    # read when a report is made: every feature's part, in order
+    svc = d.expose("status_service", StatusService(r.report_sections))
     r.command("status", summary="the support daily status now (summary, templates, playbooks, Q&A, incidents, "
               "integrations, blockers, next actions)", answer=partial(handlers.show, svc))
     r.job("daily status", daily(d.settings.occ_daily_status_at),

@@ -1,4 +1,4 @@
-"""runbook verifications, the App Home view last published per user
+"""runbook verifications, the App Home view last published per user, Chatwoot conversations seen
 
 Revision ID: 0007
 Revises: 0004
@@ -30,6 +30,18 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "conversation_seen",
+        sa.Column("conversation_id", sa.String(40), primary_key=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("breached_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("escalated", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.create_index("ix_conversation_seen_created_at", "conversation_seen", ["created_at"])
+
+
 def downgrade() -> None:
+    op.drop_table("conversation_seen")
     op.drop_table("home_view")
     op.drop_table("runbook_verification")
