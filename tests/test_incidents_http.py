@@ -92,20 +92,18 @@ def test_modal_submission_announcement_resolve(bot_factory, slack, env, tmp_path
     assert bot.post(press("incident_ack", 1)).status_code == 200
     wait_until(lambda: [c for c in slack.calls_to("chat.update") if "acknowledged by <@U901>" in text(c)], 5, "ack edit")
 
-    # /occ incident resolve: the reply and the edited announcement carry the resolution time
+    # /occ incident resolve: the reply (the acknowledgement itself) and the edited announcement
+    # carry the resolution time
     time.sleep(1.1)
-    bot.command("incident resolve INC-1 rolled back the deploy", slack.response_url("r1"))
-    reply = text(slack.wait_for("/respond/r1")[0])
+    reply = bot.command("incident resolve INC-1 rolled back the deploy", slack.response_url("r1")).text
     assert "INC-1 resolved" in reply and "resolution time" in reply
     edit = wait_until(lambda: [c for c in slack.calls_to("chat.update") if "Resolved" in text(c)], 5, "resolved edit")[-1]
     assert "resolution time" in text(edit) and edit.body["channel"] == INC
     assert not [b for b in edit.body["blocks"] if b["type"] == "actions"], "no buttons once resolved"
 
     # resolving twice is harmless; an unknown id gets a clear answer
-    bot.command("incident resolve INC-1", slack.response_url("r2"))
-    assert "already resolved" in text(slack.wait_for("/respond/r2")[0])
-    bot.command("incident resolve INC-42", slack.response_url("r3"))
-    assert "can't find incident `INC-42`" in text(slack.wait_for("/respond/r3")[0])
+    assert "already resolved" in bot.command("incident resolve INC-1", slack.response_url("r2")).text
+    assert "can't find incident `INC-42`" in bot.command("incident resolve INC-42", slack.response_url("r3")).text
 
     with db_of(tmp_path).session() as s:
         inc = s.exec(select(Incident)).one()
@@ -117,10 +115,8 @@ def test_modal_submission_announcement_resolve(bot_factory, slack, env, tmp_path
     assert memory[0].payload["resolution_minutes"] >= 0.0
 
     # /occ incidents no longer lists it; /occ incident show gives the timeline
-    bot.command("incidents", slack.response_url("l"))
-    assert "No open incidents" in text(slack.wait_for("/respond/l")[0])
-    bot.command("incident show INC-1", slack.response_url("s"))
-    shown = text(slack.wait_for("/respond/s")[0])
+    assert "No open incidents" in bot.command("incidents", slack.response_url("l")).text
+    shown = bot.command("incident show INC-1", slack.response_url("s")).text
     assert "Timeline" in shown and "rolled back the deploy" in shown
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from storage.db import request_path
 
 from .interaction import Interaction
-from .router import Command, Ctx, Handler, Messenger, Reply, Router, SubmitResult
+from .router import Command, Ctx, Final, Handler, Messenger, Reply, Router, SubmitResult
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ def acknowledge_command(router: Router, ix: Interaction) -> Acked:
         except Exception:  # noqa: BLE001 - the person still gets an answer
             log.exception("/occ %s failed before the acknowledgement", command.name)
             return Acked(ephemeral(SORRY), None, ix)
+    if isinstance(reply, Final):
+        return Acked(reply.reply, None, ix)
     return Acked(reply, command if command.run is not None else None, ix)
 
 

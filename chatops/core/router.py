@@ -49,6 +49,14 @@ class Ctx:
         return self.out.open_modal(self.ix.trigger_id, view)
 
 
+@dataclass(frozen=True)
+class Final:
+    """What a command's `answer` returns when the acknowledgement is the whole answer: its `run`
+    (the slower path) is then skipped."""
+
+    reply: Reply
+
+
 @dataclass
 class SubmitResult:
     errors: dict[str, str] | None = None  # block_id → message: answered as response_action=errors

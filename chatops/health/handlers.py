@@ -7,6 +7,7 @@ from typing import Any
 from blocks.health import checking_message, health_message
 from blocks.home import health_section
 from chatops.core import Interaction, Reply
+from chatops.core.router import Final
 from chatops.core.router import Ctx
 from storage.db import Database
 
@@ -14,7 +15,12 @@ from .alerts import Alerts
 from .service import HealthService
 
 
-def acknowledge(health: HealthService, ix: Interaction) -> Reply:
+def acknowledge(health: HealthService, ix: Interaction) -> Reply | Final:
+    """The whole answer when it needs no integration call (all MOCK, or a burst with fresh stored
+    results); otherwise "checking…", and the probe answers through the response_url."""
+    report = health.answer_now()
+    if report is not None:
+        return Final(health_message(report))
     return checking_message([i.name for i in health.integrations.monitored()])
 
 

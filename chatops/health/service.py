@@ -100,10 +100,12 @@ class HealthService:
             with self._flight_lock:
                 self._flight = None
 
-    def check_now(self) -> HealthReport:
-        """The answer to /occ health. A lone request probes live (the truth now); requests that
-        arrive while one is probing share its answer; under a burst (BURST requests within a
-        second) the monitor's stored results answer while they are fresh, so it stays instant."""
+    def answer_now(self) -> HealthReport | None:
+        """A report that needs no integration call, for the acknowledgement itself: when every
+        integration is MOCK (their probes call nothing), or under a burst (BURST requests within a
+        second) while the monitor's stored results are fresh. None: probe after the acknowledgement."""
+        if all(i.mock for i in self.integrations.monitored()):
+            return self.report(self.probe_and_record())
         now_mono = time.monotonic()
         with self._flight_lock:
             self._recent.append(now_mono)
@@ -117,6 +119,10 @@ class HealthService:
                 (now - i.checked_at).total_seconds() <= self.fresh_s for i in latest.items
             ):
                 return latest
+        return None
+
+    def check_now(self) -> HealthReport:
+        """Probe live (the truth now); requests that arrive while one is probing share its answer."""
         return self.report(self._shared_probe())
 
     def record(self, items: list[IntegrationHealth], *, source: str) -> None:

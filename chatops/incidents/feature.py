@@ -18,19 +18,20 @@ from .service import IncidentService
 def install(r: Router, d: Deps) -> None:
     svc = d.expose("incidents", IncidentService(d.db, d.settings.occ_incidents_channel, views))
     episode = d.use("alert_episode")
-    for name, usage, summary, run in (
-        ("incident", "[title]", "open the incident modal (prefilled with a title)", h.open_modal),
-        ("incidents", "", "open incidents: id, title, severity, age", partial(h.list_open, svc)),
-        ("incident show", "INC-<n>", "an incident's details and timeline", partial(h.show, svc)),
-        ("incident ack", "INC-<n>", "acknowledge an incident", partial(h.acknowledge, svc)),
+    r.command("incident", usage="[title]", summary="open the incident modal (prefilled with a title)",
+              run=h.open_modal)
+    # the rest are local reads and writes: answered in the acknowledgement (bounded; committed first)
+    for name, usage, summary, answer in (
+        ("incidents", "", "open incidents: id, title, severity, age", h.list_open),
+        ("incident show", "INC-<n>", "an incident's details and timeline", h.show),
+        ("incident ack", "INC-<n>", "acknowledge an incident", h.acknowledge),
         ("incident status", "INC-<n> <status> [note]", "move it: investigating → identified → monitoring → resolved",
-         partial(h.status, svc)),
-        ("incident note", "INC-<n> <text>", "add a note to the timeline", partial(h.note, svc)),
-        ("incident resolve", "INC-<n> [note]", "resolve it; shows the resolution time", partial(h.resolve, svc)),
-        ("stats", "[7d|30d]", "incidents by severity, time to acknowledge and to resolve (median, p90)",
-         partial(h.stats, svc)),
+         h.status),
+        ("incident note", "INC-<n> <text>", "add a note to the timeline", h.note),
+        ("incident resolve", "INC-<n> [note]", "resolve it; shows the resolution time", h.resolve),
+        ("stats", "[7d|30d]", "incidents by severity, time to acknowledge and to resolve (median, p90)", h.stats),
     ):
-        r.command(name, usage=usage, summary=summary, run=run,
+        r.command(name, usage=usage, summary=summary, answer=partial(answer, svc),
                   accepts=h.starts_with_ref if name.startswith("incident ") else None)
     r.modal(views.NEW_INCIDENT, partial(h.submit_new, svc, episode))
     r.modal(views.STATUS_VIEW, partial(h.submit_status, svc))

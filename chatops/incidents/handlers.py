@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from blocks import incidents as views
-from chatops.core import SubmitResult
+from chatops.core import Interaction, Reply, SubmitResult
 from chatops.core.router import Ctx
 
 from .rules import INTEGRATION_BY_KEY, INTEGRATIONS, SEVERITIES, STATUSES, parse_ref, parse_window
@@ -16,12 +16,13 @@ from .service import IncidentService, NewIncident
 EpisodeLookup = Callable[[int], Any]  # alert episode id → the episode (or None)
 
 
-def _ref_and_rest(ctx: Ctx, usage: str) -> tuple[int | None, str]:
-    ref, _, rest = ctx.ix.args.strip().partition(" ")
+def _ref_and_rest(ix: Interaction, usage: str) -> tuple[int | None, str, Reply | None]:
+    """The INC number, the rest of the words, and the answer when there is no usable number."""
+    ref, _, rest = ix.args.strip().partition(" ")
     number = parse_ref(ref) if ref else None
     if number is None:
-        ctx.respond(views.not_found(ref) if ref else views.usage(f"/occ {usage}"))
-    return number, rest.strip()
+        return None, rest.strip(), views.not_found(ref) if ref else views.usage(f"/occ {usage}")
+    return number, rest.strip(), None
 
 
 def _positive(value: Any) -> int | None:
@@ -44,71 +45,67 @@ def open_modal(ctx: Ctx) -> None:
     ctx.open_modal(views.incident_modal(title=ctx.ix.args))
 
 
-def list_open(svc: IncidentService, ctx: Ctx) -> None:
-    ctx.respond(views.list_message(svc.open_incidents(), datetime.now(timezone.utc)))
+def list_open(svc: IncidentService, ix: Interaction) -> Reply:
+    return views.list_message(svc.open_incidents(), datetime.now(timezone.utc))
 
 
-def show(svc: IncidentService, ctx: Ctx) -> None:
-    number, _ = _ref_and_rest(ctx, "incident show INC-<n>")
+def show(svc: IncidentService, ix: Interaction) -> Reply:
+    number, _, problem = _ref_and_rest(ix, "incident show INC-<n>")
     if number is None:
-        return
+        return problem
     inc, events = svc.get(number)
-    ctx.respond(views.detail_message(inc, events, datetime.now(timezone.utc)) if inc
-                else views.not_found(f"INC-{number}"))
+    return views.detail_message(inc, events, datetime.now(timezone.utc)) if inc else views.not_found(f"INC-{number}")
 
 
-def resolve(svc: IncidentService, ctx: Ctx) -> None:
-    number, note = _ref_and_rest(ctx, "incident resolve INC-<n> [note]")
-    if number is not None:
-        outcome = svc.resolve(number, ctx.ix.user_id, note or None)
-        ctx.respond(views.resolved_reply(outcome.incident, already=not outcome.changed)
-                    if outcome.incident else views.not_found(f"INC-{number}"))
-
-
-def acknowledge(svc: IncidentService, ctx: Ctx) -> None:
-    number, _ = _ref_and_rest(ctx, "incident ack INC-<n>")
+def resolve(svc: IncidentService, ix: Interaction) -> Reply:
+    number, note, problem = _ref_and_rest(ix, "incident resolve INC-<n> [note]")
     if number is None:
-        return
-    outcome = svc.acknowledge(number, ctx.ix.user_id)
+        return problem
+    outcome = svc.resolve(number, ix.user_id, note or None)
+    return (views.resolved_reply(outcome.incident, already=not outcome.changed) if outcome.incident
+            else views.not_found(f"INC-{number}"))
+
+
+def acknowledge(svc: IncidentService, ix: Interaction) -> Reply:
+    number, _, problem = _ref_and_rest(ix, "incident ack INC-<n>")
+    if number is None:
+        return problem
+    outcome = svc.acknowledge(number, ix.user_id)
     if outcome.incident is None:
-        ctx.respond(views.not_found(f"INC-{number}"))
-    else:
-        done = "acknowledged" if outcome.changed else "was already acknowledged (or resolved)"
-        ctx.respond(views.reply(f"{outcome.incident.ref} {done}."))
+        return views.not_found(f"INC-{number}")
+    done = "acknowledged" if outcome.changed else "was already acknowledged (or resolved)"
+    return views.reply(f"{outcome.incident.ref} {done}.")
 
 
-def status(svc: IncidentService, ctx: Ctx) -> None:
-    number, rest = _ref_and_rest(ctx, "incident status INC-<n> investigating|identified|monitoring|resolved [note]")
+def status(svc: IncidentService, ix: Interaction) -> Reply:
+    number, rest, problem = _ref_and_rest(
+        ix, "incident status INC-<n> investigating|identified|monitoring|resolved [note]")
     if number is None:
-        return
+        return problem
     new_status, _, note = rest.partition(" ")
     if new_status.lower() not in STATUSES:
-        ctx.respond(views.reply("Status is one of: " + ", ".join(f"`{s}`" for s in STATUSES) + "."))
-        return
-    outcome = svc.set_status(number, new_status.lower(), ctx.ix.user_id, note or None)
+        return views.reply("Status is one of: " + ", ".join(f"`{s}`" for s in STATUSES) + ".")
+    outcome = svc.set_status(number, new_status.lower(), ix.user_id, note or None)
     if outcome.incident is None:
-        ctx.respond(views.not_found(f"INC-{number}"))
-    elif new_status.lower() == "resolved":
-        ctx.respond(views.resolved_reply(outcome.incident, already=not outcome.changed))
-    else:
-        ctx.respond(views.reply(f"{outcome.incident.ref} is {outcome.incident.status}."))
+        return views.not_found(f"INC-{number}")
+    if new_status.lower() == "resolved":
+        return views.resolved_reply(outcome.incident, already=not outcome.changed)
+    return views.reply(f"{outcome.incident.ref} is {outcome.incident.status}.")
 
 
-def note(svc: IncidentService, ctx: Ctx) -> None:
-    number, text = _ref_and_rest(ctx, "incident note INC-<n> <text>")
+def note(svc: IncidentService, ix: Interaction) -> Reply:
+    number, text, problem = _ref_and_rest(ix, "incident note INC-<n> <text>")
     if number is None:
-        return
+        return problem
     if not text:
-        ctx.respond(views.reply("Write the note after the id: `/occ incident note INC-3 rolled back`."))
-        return
-    outcome = svc.add_note(number, ctx.ix.user_id, text)
-    ctx.respond(views.reply(f"Note added to {outcome.incident.ref}.") if outcome.incident
-                else views.not_found(f"INC-{number}"))
+        return views.reply("Write the note after the id: `/occ incident note INC-3 rolled back`.")
+    outcome = svc.add_note(number, ix.user_id, text)
+    return views.reply(f"Note added to {outcome.incident.ref}.") if outcome.incident else views.not_found(f"INC-{number}")
 
 
-def stats(svc: IncidentService, ctx: Ctx) -> None:
-    days = parse_window(ctx.ix.args)
-    ctx.respond(views.stats_message(svc.stats(days)) if days is not None else views.usage("/occ stats [7d|30d]"))
+def stats(svc: IncidentService, ix: Interaction) -> Reply:
+    days = parse_window(ix.args)
+    return views.stats_message(svc.stats(days)) if days is not None else views.usage("/occ stats [7d|30d]")
 
 
 # --- modals ----------------------------------------------------------------------------------

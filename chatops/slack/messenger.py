@@ -1,16 +1,19 @@
 """How replies leave the bot through Slack (the console has its own Messenger).
 
 SlackMessenger sends every Web API call to SLACK_API_URL through one WebClient that retries 429s
-after `Retry-After`; replies to a command go to its `response_url`, with the same retry rule."""
+after `Retry-After`; replies to a command go to its `response_url` through one pooled keep-alive
+client, with the same retry rule."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
+
+import httpx
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
-from slack_sdk.webhook import WebhookClient
 
 log = logging.getLogger(__name__)
 
@@ -46,22 +49,47 @@ class SlackDeliveryError(Exception):
     """A reply that Slack did not accept (after the retries)."""
 
 
+def make_hook_client(timeout_s: float = 10) -> httpx.Client:
+    """One pooled, keep-alive client for every response_url answer (no new connection per reply)."""
+    return httpx.Client(timeout=httpx.Timeout(timeout_s, connect=3.0), follow_redirects=False,
+                        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=30))
+
+
 class SlackMessenger:
-    def __init__(self, client: WebClient):
+    def __init__(self, client: WebClient, hooks: httpx.Client | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
         self.client = client
+        self.hooks = hooks or make_hook_client()
+        self.sleep = sleep
 
     def respond(self, target: Any, message: dict[str, Any]) -> None:
         if target.response_url:
-            hook = WebhookClient(target.response_url, timeout=10, retry_handlers=retry_handlers())
-            response = hook.send_dict(message)
-            if response.status_code >= 400:
-                # never log the response_url: it is a bearer secret for 30 minutes
-                raise SlackDeliveryError(f"response_url answered HTTP {response.status_code}")
+            self._to_response_url(target.response_url, message)
             return
         if target.channel_id:
             self.client.chat_postEphemeral(channel=target.channel_id, user=target.user_id, **_msg(message))
             return
         self.client.chat_postMessage(channel=target.user_id, **_msg(message))
+
+    def _to_response_url(self, url: str, message: dict[str, Any]) -> None:
+        """POST to a response_url: 429s wait out Retry-After; a refused connection (nothing was sent)
+        is tried once more. The URL is a bearer secret for 30 minutes: never logged, never shown."""
+        refused = 0
+        for _ in range(RATE_LIMIT_RETRIES + 1):
+            try:
+                response = self.hooks.post(url, json=message)
+            except httpx.ConnectError:
+                refused += 1
+                if refused > 1:
+                    raise SlackDeliveryError("response_url refused the connection") from None
+                continue
+            if response.status_code == 429:
+                self.sleep(min(30.0, _seconds(response.headers.get("Retry-After"))))
+                continue
+            if response.status_code >= 400:
+                raise SlackDeliveryError(f"response_url answered HTTP {response.status_code}")
+            return
+        raise SlackDeliveryError("response_url kept answering 429")
 
     def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None) -> str | None:
         response = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **_msg(message))
@@ -103,6 +131,13 @@ class SlackMessenger:
             if not cursor:
                 return None
         return None
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(0.0, float(value)) if value is not None else 1.0
+    except ValueError:
+        return 1.0
 
 
 def _msg(message: dict[str, Any]) -> dict[str, Any]:
