@@ -6,7 +6,7 @@ from typing import Any
 
 from .text import unescape
 
-_EMOJI = re.compile(r":[a-z][a-z0-9_+\-]*:\s?")
+_EMOJI = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+\-]*:(?![\w:])\s?")  # not `chatwoot:canned:7`
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     occ_sla_critical_rate: float = Field(default=0.40, ge=0, le=1)
     occ_lease_ttl_s: float = Field(default=15, ge=1, le=600)
 
+    # Reply templates: the daily review reminder (HH:MM, UTC) and the placeholders a body may use.
+    occ_template_review_at: str = "09:00"
+    occ_template_placeholders: str = "name,order_id,status,timeline"
+
     # DOMAIN.md thresholds: "degraded" latency per integration, in milliseconds.
     occ_chatwoot_slow_ms: float = Field(default=1000, gt=0)
     occ_shopify_slow_ms: float = Field(default=2000, gt=0)
@@ -115,6 +119,22 @@ class Settings(BaseSettings):
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if _blank_to_none(v) is not None}
         return data
+
+    @field_validator("occ_template_review_at")
+    @classmethod
+    def _review_time_is_hh_mm(cls, value: str) -> str:
+        hour, _, minute = value.strip().partition(":")
+        if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+            raise PydanticCustomError("hh_mm", "not a time of day as HH:MM (UTC), e.g. 09:00")
+        return f"{int(hour):02d}:{minute}"
+
+    @field_validator("occ_template_placeholders")
+    @classmethod
+    def _placeholders_are_names(cls, value: str) -> str:
+        names = [p.strip() for p in value.split(",") if p.strip()]
+        if not names or not all(n.replace("_", "").isalnum() for n in names):
+            raise PydanticCustomError("placeholders", "a comma-separated list of names, e.g. name,order_id")
+        return ",".join(names)
 
     @field_validator("database_url")
     @classmethod

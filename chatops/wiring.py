@@ -13,12 +13,14 @@ from chatops.incidents import feature as incidents
 from chatops.memory import feature as memory
 from chatops.runbooks import feature as runbooks
 from chatops.status import feature as status
+from chatops.templates import feature as templates
 from chatops.core import Deps, Router
 from chatops.home import HomePublisher
 from chatops.integrations import Integrations, build_integrations
 from chatops.integrations.base import AsyncRuntime
 from chatops.lease import LeaseKeeper
 from chatops.outbox import OutboxSender
+from chatops.outbox.chatwoot import ChatwootDeliverer
 from chatops.outbox.slack import SlackDeliverer
 from chatops.scheduler import Scheduler, every
 from chatops.settings import Settings
@@ -27,7 +29,7 @@ from storage.repos import installation_id, prune
 
 log = logging.getLogger(__name__)
 
-FEATURES = (health, incidents, memory, runbooks, status, help)  # a feature comes after those it uses
+FEATURES = (health, incidents, memory, templates, runbooks, status, help)  # a feature comes after those it uses
 
 
 @dataclass
@@ -44,7 +46,11 @@ class Application:
         """An outbox sender with a deliverer for every target this deployment can reach."""
         with self.db.session() as session:
             installation = installation_id(session)
-        sender = OutboxSender(self.db, [SlackDeliverer(messenger, installation)], holder=holder, pace=pace)
+        deliverers: list = [SlackDeliverer(messenger, installation)]
+        if not self.integrations.chatwoot.mock:  # MOCK: publishes wait, pending, until Chatwoot is connected
+            deliverers.append(ChatwootDeliverer(self.integrations.chatwoot, self.runtime,
+                                                timeout_s=self.settings.occ_probe_timeout_s * 4 + 1))
+        sender = OutboxSender(self.db, deliverers, holder=holder, pace=pace)
         for subscriber in self.router.delivered:
             sender.on_delivered(subscriber)
         return sender

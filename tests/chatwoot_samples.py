@@ -107,3 +107,75 @@ def conversations_page(conversations: list[dict], *, status: str = "open", page:
             "all_count": len(chosen)}
     start = (max(page, 1) - 1) * PAGE_SIZE
     return {"data": {"meta": meta, "payload": copy.deepcopy(chosen[start:start + PAGE_SIZE])}}
+
+
+# --- canned responses (app/controllers/api/v1/accounts/canned_responses_controller.rb) -------
+# index renders the records as a bare JSON array (`?search=` ILIKEs short_code and content);
+# create/update `params.require(:canned_response).permit(:short_code, :content)` (Rails wraps a
+# flat JSON body under `canned_response` too: config/initializers/wrap_parameters.rb) and render
+# the record; a missing id is 404 {"error": "Resource could not be found"}; a failed validation
+# (content, short_code present; short_code unique per account) is 422 {"message", "attributes"}
+# (app/controllers/concerns/request_exception_handler.rb).
+class CannedStore:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self._next = 1
+
+    def add(self, short_code: str, content: str) -> dict[str, Any]:
+        row = {"id": self._next, "account_id": ACCOUNT_ID, "short_code": short_code, "content": content,
+               "created_at": "2026-11-26T09:00:00.000Z", "updated_at": "2026-11-26T09:00:00.000Z"}
+        self._next += 1
+        self.rows.append(row)
+        return copy.deepcopy(row)
+
+    def by_code(self, short_code: str) -> dict[str, Any] | None:
+        return next((r for r in self.rows if r["short_code"] == short_code), None)
+
+    def index(self, search: str | None) -> list[dict[str, Any]]:
+        found = self.rows if not search else [r for r in self.rows if search.lower() in r["short_code"].lower()
+                                              or search.lower() in r["content"].lower()]
+        return copy.deepcopy(found)
+
+    @staticmethod
+    def params(body: Any) -> dict[str, Any] | None:
+        if not isinstance(body, dict):
+            return None
+        if isinstance(body.get("canned_response"), dict):
+            return body["canned_response"]
+        wrapped = {k: body[k] for k in ("short_code", "content") if k in body}
+        return wrapped or None
+
+    def _invalid(self, params: dict[str, Any], skip_id: int | None) -> tuple[int, dict] | None:
+        messages, attributes = [], []
+        if not str(params.get("content") or "").strip():
+            messages.append("Content can't be blank")
+            attributes.append("content")
+        code = str(params.get("short_code") or "")
+        if not code.strip():
+            messages.append("Short code can't be blank")
+            attributes.append("short_code")
+        elif any(r["short_code"] == code and r["id"] != skip_id for r in self.rows):
+            messages.append("Short code has already been taken")
+            attributes.append("short_code")
+        return (422, {"message": ", ".join(messages), "attributes": attributes}) if messages else None
+
+    def create(self, body: Any) -> tuple[int, Any]:
+        params = self.params(body)
+        if params is None:
+            return 422, {"error": "param is missing or the value is empty: canned_response"}
+        invalid = self._invalid(params, None)
+        return invalid or (200, self.add(str(params["short_code"]), str(params["content"])))
+
+    def update(self, canned_id: int, body: Any) -> tuple[int, Any]:
+        row = next((r for r in self.rows if r["id"] == canned_id), None)
+        if row is None:
+            return 404, {"error": "Resource could not be found"}
+        params = self.params(body)
+        if params is None:
+            return 422, {"error": "param is missing or the value is empty: canned_response"}
+        invalid = self._invalid({**row, **params}, canned_id)
+        if invalid:
+            return invalid
+        row.update({k: params[k] for k in ("short_code", "content") if k in params})
+        row["updated_at"] = "2026-11-28T09:00:00.000Z"
+        return 200, copy.deepcopy(row)

@@ -87,6 +87,10 @@ class FakeIntegrations:
     conversations: list[dict] = field(default_factory=list)  # chatwoot_samples.conversation(...) each
     shopify_answer: dict | None = None  # the GraphQL body (default: the shop, a full cost bucket)
     ga_quota: dict | None = None  # propertyQuota (default: vendor_samples.ga_property_quota())
+    canned: chatwoot_samples.CannedStore = field(default_factory=chatwoot_samples.CannedStore)
+    # scripted answers to canned-response requests, first match first: (method or "*", status,
+    # headers, apply) — `apply`: the request takes effect, then the answer is the error anyway
+    canned_faults: list[tuple[str, int, dict, bool]] = field(default_factory=list)
 
 
 CHATWOOT_TOKEN, SHOPIFY_TOKEN, GA_TOKEN = "cw-secret-token", "shopify-secret-token", "ga-secret-token"
@@ -104,7 +108,28 @@ def _chatwoot(call: Call, fakes: FakeIntegrations) -> tuple[int, Any, dict]:
         page = int((call.query.get("page") or ["1"])[0])
         status = (call.query.get("status") or ["open"])[0]
         return 200, chatwoot_samples.conversations_page(fakes.conversations, status=status, page=page), {}
+    canned = f"/api/v1/accounts/{CHATWOOT_ACCOUNT}/canned_responses"
+    if call.path == canned or call.path.startswith(canned + "/"):
+        return _canned(call, fakes, call.path[len(canned):].strip("/"))
     return 404, {"error": "not found"}, {}  # e.g. /api/v1/accounts/{id}/profile does not exist
+
+
+def _canned(call: Call, fakes: FakeIntegrations, member: str) -> tuple[int, Any, dict]:
+    fault = next((f for f in fakes.canned_faults if f[0] in ("*", call.method)), None)
+    if fault is not None:
+        fakes.canned_faults.remove(fault)
+        if not fault[3]:
+            return fault[1], {"error": "scripted fault"}, fault[2]
+    store = fakes.canned
+    if call.method == "GET" and not member:
+        status, body = 200, store.index((call.query.get("search") or [None])[0])
+    elif call.method == "POST" and not member:
+        status, body = store.create(call.body)
+    elif call.method in ("PATCH", "PUT") and member.isdigit():
+        status, body = store.update(int(member), call.body)
+    else:
+        status, body = 404, {"error": "not found"}
+    return (fault[1], {"error": "scripted fault after the change"}, fault[2]) if fault else (status, body, {})
 
 
 def _shopify(call: Call, fakes: FakeIntegrations) -> tuple[int, Any, dict]:

@@ -1,6 +1,12 @@
-"""Chatwoot adapter: the authenticated probe (`GET /api/v1/profile`) and the open and pending
-conversations, read page by page. It speaks Chatwoot's wire format and hands typed conversations to
-the health layer, which applies the SLA rule (chatops.health.sla); it judges nothing itself."""
+"""Chatwoot adapter: the authenticated probe (`GET /api/v1/profile`), the open and pending
+conversations, read page by page, and the account's canned responses (the reply templates). It
+speaks Chatwoot's wire format and hands typed values on: the health layer applies the SLA rule
+(chatops.health.sla), the templates feature decides what to publish; it judges nothing itself.
+
+Canned responses (app/controllers/api/v1/accounts/canned_responses_controller.rb): `index` renders
+the account's records as a bare JSON array (`?search=` filters short_code or content, ILIKE);
+`create` and `update` take `params.require(:canned_response).permit(:short_code, :content)` and
+render the record itself (a fork's jbuilder wraps it in `payload`: both are read)."""
 from __future__ import annotations
 
 import time
@@ -14,6 +20,27 @@ from .http import make_client, request_json
 
 PAGE_SIZE = 25  # Chatwoot's conversation list: 25 a page (Kaminari's default), newest activity first
 MAX_PAGES = 20  # per status: 500 conversations is far beyond a healthy queue; past it the count is partial
+
+
+@dataclass(frozen=True)
+class CannedResponse:
+    id: int
+    short_code: str
+    content: str
+
+
+def parse_canned(item: object) -> CannedResponse | None:
+    """One canned response as Chatwoot renders it ({id, account_id, short_code, content, …})."""
+    if not isinstance(item, dict):
+        return None
+    ident, code, content = item.get("id"), item.get("short_code"), item.get("content")
+    if isinstance(ident, bool) or not isinstance(ident, int) or not isinstance(code, str) or not code.strip():
+        return None
+    return CannedResponse(ident, code.strip(), content if isinstance(content, str) else "")
+
+
+def _unwrap(body: object) -> object:
+    return body.get("payload", body) if isinstance(body, dict) and "id" not in body else body
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,36 @@ class Chatwoot:
             reported[status] = count
             partial = partial or capped or (count is not None and count > read)
         return Listing(tuple(seen.values()), reported, partial)
+
+    # --- canned responses ---------------------------------------------------------------------
+    async def list_canned_responses(self, search: str | None = None) -> list[CannedResponse]:
+        """Every canned response of the account (Chatwoot does not page this list)."""
+        params = {"search": search} if search else None
+        body = _unwrap(await request_json(self._client, self.name, "GET", f"{self._prefix}/canned_responses",
+                                          params=params))
+        if not isinstance(body, list):
+            raise IntegrationError(self.name, "canned responses answer is not a list")
+        return [c for c in (parse_canned(item) for item in body) if c is not None]
+
+    async def find_canned_response(self, short_code: str) -> CannedResponse | None:
+        """The canned response with exactly this short code (the search is a substring match)."""
+        found = [c for c in await self.list_canned_responses(search=short_code) if c.short_code == short_code]
+        return found[0] if found else None
+
+    async def _write_canned(self, method: str, path: str, short_code: str, content: str) -> CannedResponse:
+        body = await request_json(self._client, self.name, method, path,
+                                  json={"canned_response": {"short_code": short_code, "content": content}})
+        canned = parse_canned(_unwrap(body))
+        if canned is None:
+            raise IntegrationError(self.name, "canned response answer is not a canned response")
+        return canned
+
+    async def create_canned_response(self, short_code: str, content: str) -> CannedResponse:
+        return await self._write_canned("POST", f"{self._prefix}/canned_responses", short_code, content)
+
+    async def update_canned_response(self, canned_id: int, short_code: str, content: str) -> CannedResponse:
+        return await self._write_canned("PATCH", f"{self._prefix}/canned_responses/{int(canned_id)}", short_code,
+                                        content)
 
     async def probe(self) -> ProbeOutcome:
         started = time.perf_counter()

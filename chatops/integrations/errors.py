@@ -6,10 +6,11 @@ from __future__ import annotations
 class IntegrationError(Exception):
     kind = "error"
 
-    def __init__(self, integration: str, message: str):
+    def __init__(self, integration: str, message: str, *, status: int | None = None):
         super().__init__(f"{integration}: {message}")
         self.integration = integration
         self.message = message
+        self.status = status  # the HTTP status that said so, when one did
 
 
 class IntegrationTimeout(IntegrationError):
@@ -28,7 +29,7 @@ class IntegrationRateLimited(IntegrationError):
     kind = "rate_limited"
 
     def __init__(self, integration: str, message: str, retry_after: float | None = None):
-        super().__init__(integration, message)
+        super().__init__(integration, message, status=429)
         self.retry_after = retry_after
 
 

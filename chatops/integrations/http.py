@@ -68,13 +68,13 @@ async def _read_capped(response: httpx.Response, name: str) -> bytes:
 def _check_status(response: httpx.Response, name: str) -> None:
     status = response.status_code
     if status in (401, 403):
-        raise IntegrationAuthError(name, f"credentials rejected (HTTP {status})")
+        raise IntegrationAuthError(name, f"credentials rejected (HTTP {status})", status=status)
     if status == 429:
         raise IntegrationRateLimited(name, "rate limited (HTTP 429)", _retry_after(response))
     if status >= 500:
-        raise IntegrationServerError(name, f"server error (HTTP {status})")
+        raise IntegrationServerError(name, f"server error (HTTP {status})", status=status)
     if status >= 400:
-        raise IntegrationBadResponse(name, f"request refused (HTTP {status})")
+        raise IntegrationBadResponse(name, f"request refused (HTTP {status})", status=status)
 
 
 async def request_json(client: httpx.AsyncClient, name: str, method: str, path: str, **kwargs: Any) -> Any:

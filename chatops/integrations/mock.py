@@ -53,6 +53,10 @@ class MockChatwoot(_Mock):
     key = "chatwoot"
     name = "Chatwoot"
 
+    async def list_canned_responses(self, search: str | None = None) -> list:
+        """None: the templates feature falls back on its built-in templates."""
+        return []
+
     async def probe(self) -> ProbeOutcome:
         convs = tuple(sample_conversations(datetime.now(timezone.utc)))
         return ProbeOutcome(conversations=convs, conversations_reported=sum(c.status == "open" for c in convs))

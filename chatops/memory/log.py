@@ -54,3 +54,13 @@ def search(session: Session, scope: str, words: str, limit: int = 15) -> list[Me
     ids = search_ids(session, SEARCH, words, limit=limit, where="t.scope = :scope", params={"scope": scope})
     rows = {e.id: e for e in session.exec(select(MemoryEntry).where(MemoryEntry.id.in_(ids or [-1]))).all()}  # type: ignore[union-attr]
     return [rows[i] for i in ids if i in rows]
+
+
+def between(session: Session, scope: str, since: datetime, until: datetime, *, action_prefix: str = "",
+            limit: int = 50) -> list[MemoryEntry]:
+    """Entries of `scope` written in [since, until), newest first (optionally of one family of actions)."""
+    query = (select(MemoryEntry).where(MemoryEntry.scope == scope).where(MemoryEntry.created_at >= since)
+             .where(MemoryEntry.created_at < until))
+    if action_prefix:
+        query = query.where(MemoryEntry.action.startswith(action_prefix))  # type: ignore[attr-defined]
+    return list(session.exec(query.order_by(MemoryEntry.id.desc()).limit(limit)).all())  # type: ignore[union-attr]
