@@ -7,6 +7,7 @@ from typing import Any, Sequence
 from chatops.health.sla import Breach
 
 from .runbooks import button as runbook_button
+from .runbooks import escalate_button
 from .text import clock, context, duration, escape, message, section, sections
 
 ACK, SNOOZE, OPEN_INCIDENT = "alert_ack", "alert_snooze", "alert_open_incident"
@@ -87,7 +88,10 @@ def sla_breach_alert(breaches: Sequence[Breach], sla_minutes: int, episode_ids: 
         text = f"Chatwoot SLA breaches: {len(breaches)} conversations (" + ", ".join(
             f"#{escape(b.conversation.id)}" for b in breaches[:20]) + ")"
         head = f":hourglass: *{len(breaches)} Chatwoot conversations breached the {sla_minutes}-min SLA*"
+    buttons = [escalate_button(b.conversation.id, "Escalate" if len(breaches) == 1 else f"Escalate #{b.conversation.id}")
+               for b in breaches[:24]]
     blocks = [section(head), *sections([breach_line(b) for b in breaches], max_blocks=20),
+              {"type": "actions", "elements": buttons},
               context("SOP-CX-001: P1 respond now · P2 within 30 min · P3 review within 1 h"),
               context("Alert " + ", ".join(f"#{i}" for i in episode_ids[:20]))]
     return message(text, blocks)

@@ -1,6 +1,7 @@
 """Runbooks as messages: the list, one runbook with its SOPs and L1/L2/L3 ladder, the button."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Sequence
 
@@ -68,3 +69,55 @@ def verified_reply(entry: Any, now: datetime) -> dict[str, Any]:
 def usage(synopsis: str) -> dict[str, Any]:
     text = f"Usage: `{escape(synopsis)}`"
     return message(text, [section(text)], response_type="ephemeral")
+
+
+ESCALATE = "sla_escalate"  # the Escalate button on an SLA-breach alert (value: the conversation id)
+ESCALATE_VIEW = "sla_escalate_submit"
+
+
+def escalate_button(conversation_id: object, text: str = "Escalate") -> dict[str, Any]:
+    return {"type": "button", "text": {"type": "plain_text", "text": text[:75]}, "action_id": ESCALATE,
+            "value": str(conversation_id)[:40], "style": "danger"}
+
+
+def _rung(plan: Any) -> str:
+    return (f"*{plan.level}* {escape(plan.rung.who)} — {escape(plan.rung.when)}: {escape(plan.rung.does)}\n"
+            f"Runbook: *{escape(plan.runbook.title)}* · SOP-CX-003 (label `escalation`, internal note with the "
+            "customer's expectation)")
+
+
+def escalate_modal(plan: Any) -> dict[str, Any]:
+    who = f" ({escape(plan.customer, 60)})" if plan.customer else ""
+    return {
+        "type": "modal", "callback_id": ESCALATE_VIEW, "title": {"type": "plain_text", "text": "Escalate"},
+        "submit": {"type": "plain_text", "text": "Escalate"}, "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"conversation_id": str(plan.conversation_id)}),
+        "blocks": [
+            section(f"Conversation *#{escape(plan.conversation_id)}*{who} goes to:\n" + _rung(plan)),
+            {"type": "input", "block_id": "expectation", "label": {"type": "plain_text", "text": "Customer's expectation"},
+             "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 1000,
+                         "placeholder": {"type": "plain_text", "text": "What the customer expects, in their words"}}},
+            {"type": "input", "block_id": "note", "optional": True, "label": {"type": "plain_text", "text": "Note"},
+             "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 1000}},
+        ],
+    }
+
+
+def escalated_view(plan: Any, *, live: bool, again: bool = False) -> dict[str, Any]:
+    where = ("Chatwoot gets the `escalation` label and the internal note now (through the outbox)." if live else
+             "Chatwoot is not connected (MOCK): the label and the note wait, and are applied once it is.")
+    head = "Already escalated from this form." if again else f":arrow_up: Escalated to {_rung(plan)}"
+    return {"type": "modal", "title": {"type": "plain_text", "text": "Escalated"},
+            "close": {"type": "plain_text", "text": "Done"},
+            "blocks": [section(head), context(where + " Logged in Memory `ops`.")]}
+
+
+def thread_note(plan: Any, actor: str) -> dict[str, Any]:
+    text = (f":arrow_up: Conversation #{escape(plan.conversation_id)} escalated to *{plan.level}* "
+            f"{escape(plan.rung.who)} by <@{escape(actor)}> (SOP-CX-003).")
+    return message(text, [section(text)])
+
+
+def no_episode(conversation_id: str) -> dict[str, Any]:
+    text = f"I have no SLA alert for conversation #{escape(conversation_id, 40)}; nothing was escalated."
+    return message(text, [section(text)], response_type="ephemeral", replace_original=False)

@@ -91,6 +91,11 @@ class FakeIntegrations:
     # scripted answers to canned-response requests, first match first: (method or "*", status,
     # headers, apply) — `apply`: the request takes effect, then the answer is the error anyway
     canned_faults: list[tuple[str, int, dict, bool]] = field(default_factory=list)
+    # conversation members (labels, messages): the account's labels, notes posted, scripted faults
+    # (method, path suffix, status, apply) like canned_faults
+    account_labels: set[str] = field(default_factory=lambda: {"escalation", "shipping", "refund", "vip"})
+    notes: dict[str, list[dict]] = field(default_factory=dict)
+    member_faults: list[tuple[str, str, int, bool]] = field(default_factory=list)
 
 
 CHATWOOT_TOKEN, SHOPIFY_TOKEN, GA_TOKEN = "cw-secret-token", "shopify-secret-token", "ga-secret-token"
@@ -111,7 +116,38 @@ def _chatwoot(call: Call, fakes: FakeIntegrations) -> tuple[int, Any, dict]:
     canned = f"/api/v1/accounts/{CHATWOOT_ACCOUNT}/canned_responses"
     if call.path == canned or call.path.startswith(canned + "/"):
         return _canned(call, fakes, call.path[len(canned):].strip("/"))
+    member = f"/api/v1/accounts/{CHATWOOT_ACCOUNT}/conversations/"
+    if call.path.startswith(member) and call.path.count("/") == 7:
+        conv_id, _, what = call.path[len(member):].partition("/")
+        return _conversation_member(call, fakes, conv_id, what)
     return 404, {"error": "not found"}, {}  # e.g. /api/v1/accounts/{id}/profile does not exist
+
+
+def _conversation_member(call: Call, fakes: FakeIntegrations, conv_id: str, what: str) -> tuple[int, Any, dict]:
+    """labels (LabelConcern: a POST replaces the list with the titles that exist in the account)
+    and messages (a private note is an outgoing message with private: true)."""
+    conv = next((c for c in fakes.conversations if str(c.get("id")) == conv_id), None)
+    if conv is None or what not in ("labels", "messages"):
+        return 404, {"error": "Resource could not be found"}, {}
+    fault = next((f for f in fakes.member_faults if f[0] == call.method and f[1] == what), None)
+    if fault is not None:
+        fakes.member_faults.remove(fault)
+        if not fault[3]:
+            return fault[2], {"error": "scripted fault"}, {}
+    if what == "labels":
+        if call.method == "POST":
+            posted = call.body.get("labels") if isinstance(call.body, dict) else []
+            conv["labels"] = [t for t in posted or [] if t in fakes.account_labels]
+        answer = (200, {"payload": list(conv.get("labels") or [])}, {})
+    elif call.method == "POST":
+        body = call.body if isinstance(call.body, dict) else {}
+        note = {"id": 1000 + len(fakes.notes.get(conv_id, [])), "content": body.get("content"),
+                "message_type": 1 if body.get("message_type") == "outgoing" else 0, "private": bool(body.get("private"))}
+        fakes.notes.setdefault(conv_id, []).append(note)
+        answer = (200, note, {})
+    else:
+        answer = (200, {"meta": {}, "payload": list(fakes.notes.get(conv_id, []))}, {})
+    return (fault[2], {"error": "scripted fault after the change"}, {}) if fault else answer
 
 
 def _canned(call: Call, fakes: FakeIntegrations, member: str) -> tuple[int, Any, dict]:

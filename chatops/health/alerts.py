@@ -122,7 +122,7 @@ class Alerts:
             ep = AlertEpisode(key=f"sla:conversation:{c.id}", kind="sla_conversation", subject=str(c.id)[:64],
                               state=b.priority, opened_at=now, changed_at=now, channel=self.rules.channel,
                               details={"customer": c.customer, "created_at": c.created_at.isoformat(),
-                                       "assignee": c.assignee})
+                                       "assignee": c.assignee, "labels": list(c.labels)[:20]})
             session.add(ep)
             created.append(ep)
         session.flush()
@@ -206,6 +206,12 @@ class Alerts:
             details = ep.details or {}
             _edit(session, ep, self.views.breach_rate_alert(ep, float(details.get("rate", 0)),
                                                        int(details.get("open", 0)), now))
+
+
+def conversation_episode(session: Session, conversation_id: str) -> AlertEpisode | None:
+    """The latest SLA episode of a Chatwoot conversation (open or not)."""
+    return session.exec(select(AlertEpisode).where(AlertEpisode.key == f"sla:conversation:{conversation_id}")
+                        .order_by(AlertEpisode.id.desc())).first()  # type: ignore[union-attr]
 
 
 def find_episode(session: Session, episode_id: int) -> AlertEpisode | None:

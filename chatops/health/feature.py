@@ -11,7 +11,7 @@ from chatops.scheduler import every
 
 from . import report as health_report
 from . import handlers
-from .alerts import AlertRules, Alerts, find_episode
+from .alerts import AlertRules, Alerts, conversation_episode, find_episode
 from .damping import Damping
 from .models import AlertEpisode
 from .monitor import Monitor
@@ -33,6 +33,7 @@ def install(r: Router, d: Deps) -> None:
     monitor.is_active = lambda: d.leading()
     d.expose("health", health)
     d.expose("alert_episode", partial(_episode, d))
+    d.expose("conversation_episode", partial(_conversation_episode, d))
 
     r.command("health", summary="Shopify, Chatwoot and Google Analytics: state, latency, last error, SLA breaches",
               answer=partial(handlers.acknowledge, health), run=partial(handlers.check, health))
@@ -48,6 +49,11 @@ def install(r: Router, d: Deps) -> None:
 def _episode(d: Deps, episode_id: int) -> AlertEpisode | None:
     with d.db.session() as session:
         return find_episode(session, episode_id)
+
+
+def _conversation_episode(d: Deps, conversation_id: str) -> AlertEpisode | None:
+    with d.db.session() as session:
+        return conversation_episode(session, conversation_id)
 
 
 def _prune(d: Deps) -> None:

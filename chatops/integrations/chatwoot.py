@@ -43,6 +43,13 @@ def _unwrap(body: object) -> object:
     return body.get("payload", body) if isinstance(body, dict) and "id" not in body else body
 
 
+def _titles(body: object, name: str) -> list[str]:
+    items = body.get("payload") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise IntegrationError(name, "labels answer is not a list")
+    return [str(t) for t in items if isinstance(t, str)]
+
+
 @dataclass(frozen=True)
 class Listing:
     conversations: tuple[Conversation, ...]
@@ -130,6 +137,37 @@ class Chatwoot:
     async def update_canned_response(self, canned_id: int, short_code: str, content: str) -> CannedResponse:
         return await self._write_canned("PATCH", f"{self._prefix}/canned_responses/{int(canned_id)}", short_code,
                                         content)
+
+    # --- escalation: labels and private notes on a conversation --------------------------------
+    async def conversation_labels(self, conversation_id: int | str) -> list[str]:
+        """`GET conversations/{id}/labels` → `{"payload": [title…]}`."""
+        body = await request_json(self._client, self.name, "GET", f"{self._conversation(conversation_id)}/labels")
+        return _titles(body, self.name)
+
+    async def set_conversation_labels(self, conversation_id: int | str, labels: list[str]) -> list[str]:
+        """`POST conversations/{id}/labels` with `{"labels": […]}` REPLACES the list with those of the
+        titles that exist as account labels (LabelConcern#valid_labels); answers the list kept."""
+        body = await request_json(self._client, self.name, "POST", f"{self._conversation(conversation_id)}/labels",
+                                  json={"labels": labels})
+        return _titles(body, self.name)
+
+    async def conversation_messages(self, conversation_id: int | str) -> list[dict]:
+        """The conversation's latest messages (`{"meta", "payload": [message…]}`)."""
+        body = await request_json(self._client, self.name, "GET", f"{self._conversation(conversation_id)}/messages")
+        items = body.get("payload") if isinstance(body, dict) else body
+        return [m for m in items if isinstance(m, dict)] if isinstance(items, list) else []
+
+    async def add_private_note(self, conversation_id: int | str, content: str) -> dict:
+        """An internal note: `POST conversations/{id}/messages` with `private: true` (agents only)."""
+        body = await request_json(self._client, self.name, "POST", f"{self._conversation(conversation_id)}/messages",
+                                  json={"content": content, "message_type": "outgoing", "private": True})
+        return body if isinstance(body, dict) else {}
+
+    def _conversation(self, conversation_id: int | str) -> str:
+        ident = str(conversation_id).strip()
+        if not ident.isdigit():
+            raise IntegrationError(self.name, "a conversation id is a number")
+        return f"{self._prefix}/conversations/{ident}"
 
     async def probe(self) -> ProbeOutcome:
         started = time.perf_counter()

@@ -1,4 +1,5 @@
-"""The Chatwoot deliverer: publishes a reply template as a canned response.
+"""The Chatwoot deliverer: publishes a reply template as a canned response, and escalates a
+conversation (the `escalation` label and an internal note, SOP-CX-003).
 
 Every try looks the canned response up by its `short_code` first, so a try whose answer was lost
 (a timeout, a 502 after Chatwoot saved it) is found rather than created twice: the same content
@@ -25,12 +26,13 @@ from storage.models import OutboxMessage
 from .sender import Permanent, Sent
 
 KIND = "canned_response"  # the row's kind: upsert one canned response by short_code
+ESCALATE = "escalate"  # add a label to a conversation and an internal note, each once
 LANE = "canned_responses"
 PACE_S = 0.2
 RETRYABLE_4XX = frozenset({408, 409})  # worth another try later; any other 4xx is a refusal
 
 
-class CannedResponses(Protocol):
+class ChatwootWrites(Protocol):
     """What the deliverer needs of chatops.integrations.chatwoot.Chatwoot."""
 
     async def find_canned_response(self, short_code: str) -> Any: ...
@@ -39,29 +41,42 @@ class CannedResponses(Protocol):
 
     async def update_canned_response(self, canned_id: int, short_code: str, content: str) -> Any: ...
 
+    async def conversation_labels(self, conversation_id: Any) -> list[str]: ...
+
+    async def set_conversation_labels(self, conversation_id: Any, labels: list[str]) -> list[str]: ...
+
+    async def conversation_messages(self, conversation_id: Any) -> list[dict]: ...
+
+    async def add_private_note(self, conversation_id: Any, content: str) -> dict: ...
+
 
 class ChatwootDeliverer:
     target = "chatwoot"
 
-    def __init__(self, chatwoot: CannedResponses, runtime: Any, *, timeout_s: float):
+    def __init__(self, chatwoot: ChatwootWrites, runtime: Any, *, timeout_s: float):
         self.chatwoot = chatwoot
         self.runtime = runtime  # chatops.integrations.base.AsyncRuntime: the adapter's event loop
         self.timeout_s = timeout_s
 
     def lane(self, row: OutboxMessage) -> str:
-        return LANE
+        return LANE if row.kind == KIND else f"conversation:{row.channel}"
 
     def pace_s(self, row: OutboxMessage) -> float:
         return PACE_S
 
     def send(self, row: OutboxMessage, parent: OutboxMessage | None) -> Sent:
         payload = row.payload if isinstance(row.payload, dict) else {}
+        if row.kind == ESCALATE:
+            return self._run(self._escalate(payload))
         code, content = payload.get("short_code"), payload.get("content")
         if row.kind != KIND:
             raise Permanent(f"unknown Chatwoot operation {row.kind!r}")
         if not (isinstance(code, str) and code.strip() and isinstance(content, str) and content.strip()):
             raise Permanent("a canned response needs a short code and content")
-        future = self.runtime.submit(self._upsert(code.strip(), content))
+        return self._run(self._upsert(code.strip(), content))
+
+    def _run(self, coroutine: Any) -> Sent:
+        future = self.runtime.submit(coroutine)
         try:
             return future.result(timeout=self.timeout_s)
         except concurrent.futures.TimeoutError:
@@ -74,6 +89,23 @@ class ChatwootDeliverer:
                 raise
             hint = " (is CHATWOOT_ACCOUNT_ID right?)" if exc.status == 404 else ""
             raise Permanent(f"Chatwoot {exc.message}{hint}") from None
+
+    async def _escalate(self, payload: dict) -> Sent:
+        """Label the conversation and add the internal note; each step looks before it writes, so a
+        retry after a lost answer changes nothing twice (the note carries its marker)."""
+        conv, label = payload.get("conversation_id"), payload.get("label")
+        note, marker = payload.get("note"), payload.get("marker")
+        if not (conv and isinstance(label, str) and isinstance(note, str) and isinstance(marker, str)):
+            raise Permanent("an escalation needs a conversation, a label, a note and its marker")
+        labels = await self.chatwoot.conversation_labels(conv)
+        if label not in labels:
+            kept = await self.chatwoot.set_conversation_labels(conv, [*labels, label])
+            if label not in kept:
+                raise Permanent(f"Chatwoot has no label `{label}`: create it under Settings → Labels")
+        messages = await self.chatwoot.conversation_messages(conv)
+        if not any(marker in str(m.get("content") or "") for m in messages):
+            await self.chatwoot.add_private_note(conv, f"{note}\n\n{marker}")
+        return Sent(str(conv), {"conversation_id": conv, "label": label})
 
     async def _upsert(self, code: str, content: str) -> Sent:
         found = await self.chatwoot.find_canned_response(code)

@@ -10,6 +10,7 @@ from chatops.settings import ConfigError
 from . import report
 from . import handlers
 from .catalog import RunbookError, load
+from .escalation import EscalationService
 from .service import RunbookService
 
 
@@ -24,4 +25,8 @@ def install(r: Router, d: Deps) -> None:
     r.command("runbook verify", usage="<id>", summary="stamp a runbook as verified (managers)",
               answer=partial(handlers.verify, svc), requires=Role.MANAGER, what="verify runbooks (they are policy)")
     r.action(views.SHOW, partial(handlers.button, svc))
+    escalations = EscalationService(d.db, books, d.use("conversation_episode"), views,
+                                    live=not d.integrations.chatwoot.mock)
+    r.action(views.ESCALATE, partial(handlers.escalate_button, escalations))
+    r.modal(views.ESCALATE_VIEW, partial(handlers.submit_escalation, escalations))
     r.report_section("runbooks", partial(report.part, svc), order=30)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from blocks import runbooks as views
-from chatops.core import Interaction, Reply
+from chatops.core import Interaction, Reply, SubmitResult
 from chatops.core.router import Ctx
 
+from .escalation import EscalationService
 from .service import RunbookService
 
 
@@ -37,3 +38,25 @@ def button(svc: RunbookService, ctx: Ctx) -> None:
     book = svc.resolve(ctx.ix.value or "")
     if book is not None:
         ctx.respond({**views.runbook_message(svc.entry(book), _now()), "replace_original": False})
+
+
+def escalate_button(svc: EscalationService, ctx: Ctx) -> None:
+    """Escalate on an SLA-breach alert: a modal naming the next level, asking the customer's expectation."""
+    plan = svc.plan(str(ctx.ix.value or ""))
+    if plan is None:
+        ctx.respond(views.no_episode(str(ctx.ix.value or "")))
+        return
+    ctx.open_modal(views.escalate_modal(plan))
+
+
+def submit_escalation(svc: EscalationService, ctx: Ctx) -> SubmitResult:
+    expectation = str(ctx.ix.values.get("expectation") or "").strip()
+    if not expectation:
+        return SubmitResult(errors={"expectation": "Say what the customer expects (SOP-CX-003)."})
+    conversation = str(ctx.ix.metadata().get("conversation_id") or "")
+    plan = svc.plan(conversation) if conversation.isdigit() else None
+    if plan is None:
+        return SubmitResult(errors={"expectation": "This form lost track of its conversation; nothing was saved."})
+    note = str(ctx.ix.values.get("note") or "").strip() or None
+    done = svc.escalate(plan, ctx.ix.user_id, expectation, note, ctx.ix.view_id)
+    return SubmitResult(view=views.escalated_view(plan, live=svc.live, again=not done))
