@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .text import context, escape, header, message, section
+from .text import context, escape, header, message, section, sections
 
 
 def help_message(commands: Iterable[tuple[str, str]], *, unknown: str | None = None) -> dict[str, Any]:
@@ -17,6 +17,6 @@ def help_message(commands: Iterable[tuple[str, str]], *, unknown: str | None = N
     else:
         blocks.append(header("OCC chat-ops — /occ"))
         fallback = "/occ subcommands: " + ", ".join(escape(s) for s, _ in commands)
-    blocks.append(section("\n".join(rows)))
+    blocks.extend(sections(rows, max_blocks=10))
     blocks.append(context("Shopify · Chatwoot · Google Analytics — type `/occ health` to check them now"))
     return message(fallback, blocks, response_type="ephemeral")

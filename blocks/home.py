@@ -6,7 +6,7 @@ from typing import Any, Iterable
 from chatops.health.model import HealthReport
 
 from .health import health_blocks
-from .text import context, escape, header, section
+from .text import context, escape, header, section, sections
 
 
 def health_section(report: HealthReport | None) -> list[dict[str, Any]]:
@@ -19,4 +19,4 @@ def health_section(report: HealthReport | None) -> list[dict[str, Any]]:
 
 
 def commands_section(commands: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [section("*Commands*\n" + "\n".join(f"`{escape(s)}` — {escape(d)}" for s, d in commands))]
+    return [section("*Commands*"), *sections([f"`{escape(s)}` — {escape(d)}" for s, d in commands], max_blocks=4)]
