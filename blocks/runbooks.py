@@ -88,6 +88,8 @@ def _rung(plan: Any) -> str:
 
 def escalate_modal(plan: Any) -> dict[str, Any]:
     who = f" ({escape(plan.customer, 60)})" if plan.customer else ""
+    if plan.before:
+        who += f" — escalated before ({', '.join(escape(level) for level in plan.before)})"
     return {
         "type": "modal", "callback_id": ESCALATE_VIEW, "title": {"type": "plain_text", "text": "Escalate"},
         "submit": {"type": "plain_text", "text": "Escalate"}, "close": {"type": "plain_text", "text": "Cancel"},

@@ -17,13 +17,15 @@ def _bullets(items: list[str]) -> list[str]:
 
 def status_message(report: Report, *, response_type: str | None = "ephemeral") -> dict[str, Any]:
     kind = "Weekly support report" if report.period.weekly else "Support daily status"
-    blocks: list[dict[str, Any]] = [header(f"{kind} — {report.day}"), section("*Summary*"),
+    # section titles are plain-text headers: the team's words exactly ("Incidents & resolution time")
+    blocks: list[dict[str, Any]] = [header(f"{kind} — {report.day}"), header("Summary"),
                                     *sections(_bullets([p.summary for p in report.parts if p.summary]), max_blocks=2)]
     for part in report.parts:
-        blocks += [section(f"*{escape(part.title)}*"), *sections(_bullets(list(part.lines)), max_blocks=3)]
+        blocks += [header(part.title), *sections(_bullets(list(part.lines)), max_blocks=3)]
     for title, name in TAIL:
-        blocks += [section(f"*{title}*"), *sections(_bullets(report.gathered(name)), max_blocks=2)]
+        blocks += [header(title), *sections(_bullets(report.gathered(name)), max_blocks=2)]
     generated = report.period.until.strftime("%Y-%m-%d %H:%M UTC")
     blocks.append(context(f"Live figures at {generated}"))
     extra = {"response_type": response_type} if response_type else {}
-    return message(f"{kind} {report.day}", blocks[:50], **extra)
+    titles = ", ".join(["Summary", *(p.title for p in report.parts), *(t for t, _ in TAIL)])
+    return message(escape(f"{kind} {report.day}: {titles}"), blocks[:50], **extra)

@@ -30,47 +30,38 @@ class HomePublisher:
 
     def _lock(self, user_id: str) -> threading.Lock:
         with self._guard:
-            if len(self._locks) > 10_000:
-                self._locks.clear()
             return self._locks.setdefault(user_id, threading.Lock())
 
     def publish(self, user_id: str, out: Messenger, now: datetime | None = None) -> bool:
-        """Publish the user's Home if it changed (or is stale). True when it was published."""
+        """Publish the user's Home if it changed (or is stale). True when it was published. The
+        digest is recorded once Slack has the view, so a failed or overtaken publish is not
+        mistaken for what the user sees."""
         now = now or datetime.now(timezone.utc)
         with self._lock(user_id):
             view = dispatch.home_view(self.router, user_id)
             digest = hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
-            if not self._claim(user_id[:32], digest, now):
+            if self._seen(user_id[:32], digest, now):
                 return False
-            try:
-                out.publish_home(user_id, view)
-            except Exception:
-                self._forget(user_id[:32], digest)
-                raise
+            out.publish_home(user_id, view)
+            self._record(user_id[:32], digest, now)
             return True
 
-    def _claim(self, user_id: str, digest: str, now: datetime) -> bool:
-        """Record the digest unless the same one was published recently (across replicas too)."""
+    def _seen(self, user_id: str, digest: str, now: datetime) -> bool:
+        with self.db.session(bounded=True) as session:
+            row = session.get(HomeView, user_id)
+            return row is not None and row.digest == digest and now - row.published_at < REFRESH_AFTER
+
+    def _record(self, user_id: str, digest: str, now: datetime) -> None:
         try:
-            with self.db.session() as session:
+            with self.db.session(bounded=True) as session:
                 row = session.get(HomeView, user_id, with_for_update=True)
-                if row is not None and row.digest == digest and now - row.published_at < REFRESH_AFTER:
-                    return False
                 if row is None:
                     session.add(HomeView(user_id=user_id, digest=digest, published_at=now))
-                else:
+                elif row.published_at <= now:
                     row.digest, row.published_at = digest, now
                     session.add(row)
-            return True
-        except IntegrityError:  # another replica recorded it first
-            return False
-
-    def _forget(self, user_id: str, digest: str) -> None:
-        try:
-            with self.db.session() as session:
-                row = session.get(HomeView, user_id)
-                if row is not None and row.digest == digest:
-                    session.delete(row)
-        except Exception:  # noqa: BLE001
-            log.warning("could not forget a Home view that failed to publish")
+        except IntegrityError:  # another replica recorded one at the same moment
+            pass
+        except Exception:  # noqa: BLE001 - the next open publishes again: harmless
+            log.warning("could not record the published Home view")
 

@@ -57,9 +57,11 @@ class Daily:
         zone = ZoneInfo(self.tz)
         local = now.astimezone(zone)
         hour, minute = (int(p) for p in self.at.split(":"))
-        candidate = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        # fold=0: a wall time that happens twice (the night clocks go back) is its first occurrence
+        candidate = local.replace(hour=hour, minute=minute, second=0, microsecond=0, fold=0)
         if candidate > local:
-            candidate = (local - timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+            candidate = (local - timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0,
+                                                            fold=0)
         return candidate.astimezone(timezone.utc)
 
     def due(self, now: datetime, last_due: datetime) -> datetime | None:

@@ -48,12 +48,14 @@ def make_engine(url: str, *, wait_s: float = BACKGROUND_WAIT_S, pool_size: int =
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait_s})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait_s},
+                               pool_timeout=min(wait_s, 10.0))
         event.listen(engine, "connect", _sqlite_pragmas(wait_s))
         return engine
-    options = f"-c lock_timeout={int(wait_s * 1000)} -c statement_timeout={int(wait_s * 1500)}"
+    bounded = {"options": f"-c lock_timeout={int(wait_s * 1000)} -c statement_timeout={int(wait_s * 1500)}"}
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=30, pool_timeout=min(wait_s, 10.0),
-                         connect_args={"options": options} if wait_s < BACKGROUND_WAIT_S else {})
+                         connect_args={"connect_timeout": max(1, int(wait_s * 2)) if wait_s < BACKGROUND_WAIT_S else 10,
+                                       **(bounded if wait_s < BACKGROUND_WAIT_S else {})})
 
 
 def _sqlite_pragmas(wait_s: float):  # noqa: ANN202 - a connect hook

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select as sa_select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
@@ -14,14 +16,14 @@ from .types import OUTBOX_REF
 
 def claim_event(session: Session, event_id: str, event_type: str) -> bool:
     """Record a delivery (an Events API event_id, a modal's view id); False when it was recorded
-    before. In the caller's transaction: a rollback forgets it again."""
-    try:
-        with session.begin_nested():
-            session.add(SlackEvent(event_id=event_id[:64], event_type=event_type[:64]))
-            session.flush()
-        return True
-    except IntegrityError:
-        return False
+    before. One `INSERT … ON CONFLICT DO NOTHING` in the caller's transaction, so a rollback
+    forgets it again (a SAVEPOINT would not: on SQLite, pysqlite commits a first-statement
+    SAVEPOINT on its own)."""
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    statement = insert(SlackEvent).values(event_id=event_id[:64], event_type=event_type[:64],
+                                          received_at=datetime.now(timezone.utc)).on_conflict_do_nothing()
+    return session.connection().execute(statement.returning(SlackEvent.event_id)).first() is not None
 
 
 def release_event(session: Session, event_id: str) -> None:

@@ -103,4 +103,25 @@ def test_a_label_missing_in_chatwoot_fails_with_a_clear_reason(bot_factory, slac
 
     row = wait_until(failed, 10, "the refusal")[0]
     assert "no label `escalation`" in row.last_error
-    assert integrations.notes == {}, "nothing half-done: no note without the label"
+    notes = integrations.notes.get("7", [])
+    assert len(notes) == 1 and "a refund" in notes[0]["content"], "the note says what was asked; only the label failed"
+
+
+def test_a_second_escalation_goes_to_the_top_of_the_ladder(db):
+    from types import SimpleNamespace
+
+    from chatops.runbooks.escalation import EscalationService
+
+    episode = SimpleNamespace(details={"labels": ["shipping"], "customer": "Ada"}, outbox_id=None, channel="C")
+
+    class Views:
+        def thread_note(self, plan, actor):
+            return {"text": "x"}
+
+    svc = EscalationService(db, BOOKS, lambda conv: episode, Views(), live=True)
+    first = svc.plan("42")
+    assert first.level == "L2" and first.before == ()
+    assert svc.escalate(first, "U1", "a call back", None, once="V1")
+    again = svc.plan("42")
+    assert again.level == "L3" and again.before == ("L2",)
+    assert not svc.escalate(first, "U1", "a call back", None, once="V1"), "the same form twice: once"

@@ -444,3 +444,27 @@ def test_the_installation_id_is_made_once_per_database(db):
         first = installation_id(s)
     with db.session() as s:
         assert installation_id(s) == first and len(first) == 32
+
+
+def test_a_post_whose_delivery_was_not_recorded_is_looked_for_by_the_same_holder(db):
+    """Sent, but recording that failed (a locked database): the row stays claimed by this very
+    holder; the next try looks for the post before posting again."""
+    with db.session() as s:
+        row = enqueue(s, channel="C1", message={"text": "alert"})
+    messenger = HistoryRecorder()
+    sender = OutboxSender(db, messenger, holder="h1", pace=False)
+    original = sender._finish
+    calls = {"n": 0}
+
+    def failing_finish(row_id, **kw):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database is locked")
+        return original(row_id, **kw)
+
+    sender._finish = failing_finish
+    with pytest.raises(RuntimeError):
+        sender.drain()
+    messenger.history = {row.id: "ts-1"}
+    assert sender.drain() == 1
+    assert [m[2] for m in messenger.sent] == ["alert"] and messenger.lookups == 1, "posted once"

@@ -277,3 +277,24 @@ def test_the_next_daily_time_across_a_dst_change():
     d = Daily("09:00", "Europe/Paris")  # clocks go back on 2026-10-25
     assert d.next_after(datetime(2026, 10, 24, 8, 0, tzinfo=UTC), d.latest(datetime(2026, 10, 24, 8, 0, tzinfo=UTC))) \
         == datetime(2026, 10, 25, 8, 0, tzinfo=UTC)
+
+
+def test_a_claimed_delivery_is_forgotten_when_its_transaction_rolls_back(db):
+    """On SQLite too: pysqlite commits a first-statement SAVEPOINT on its own; the claim is one
+    INSERT … ON CONFLICT DO NOTHING in the caller's transaction instead."""
+    from storage.repos import claim_event
+
+    with pytest.raises(RuntimeError):
+        with db.session() as s:
+            assert claim_event(s, "ev-1", "x")
+            raise RuntimeError("the work after the claim failed")
+    with db.session() as s:
+        assert claim_event(s, "ev-1", "x") is True
+        assert claim_event(s, "ev-1", "x") is False
+
+
+def test_a_daily_time_that_happens_twice_runs_once():
+    d = Daily("01:30", "America/New_York")  # clocks go back at 02:00 on 2026-11-01
+    first = d.latest(datetime(2026, 11, 1, 5, 45, tzinfo=UTC))  # 01:45 EDT
+    second = d.latest(datetime(2026, 11, 1, 6, 45, tzinfo=UTC))  # 01:45 EST, an hour later
+    assert first == second == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)

@@ -2,7 +2,6 @@
 timeline entry, and the outbox rows that announce it (so what a person was told is durable)."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
@@ -63,14 +62,14 @@ class Stats:
 
 
 class IncidentService:
-    """Writes lock the incident row (SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer) and
-    are serialised within the process, so two people resolving at once resolve it once."""
+    """Writes lock the incident row first (a no-op UPDATE, then SELECT … FOR UPDATE: PostgreSQL's
+    row lock, SQLite's write lock), so two people resolving at once resolve it once, across threads
+    and processes alike, and a locked database is waited for only as long as the session allows."""
 
     def __init__(self, db: Database, channel: str | None, views: IncidentViews):
         self.db = db
         self.channel = channel
         self.views = views
-        self._write = threading.Lock()
 
     # --- writes -------------------------------------------------------------------------
     def create(self, new: NewIncident, now: datetime | None = None) -> Incident:
@@ -114,7 +113,7 @@ class IncidentService:
         """Load (locked), apply (which returns the timeline text, or None for no change), record,
         re-announce — all in one transaction. `once`: a key (a modal's view id) that makes a
         resubmission of the same change a no-op."""
-        with self._write, self.db.session() as session:
+        with self.db.session() as session:
             # a no-op write first: SQLite's write lock (so another process cannot interleave) and
             # PostgreSQL's row lock, before anything is read
             session.execute(update(Incident).where(Incident.number == number).values(number=Incident.number))

@@ -97,14 +97,14 @@ class ChatwootDeliverer:
         note, marker = payload.get("note"), payload.get("marker")
         if not (conv and isinstance(label, str) and isinstance(note, str) and isinstance(marker, str)):
             raise Permanent("an escalation needs a conversation, a label, a note and its marker")
+        messages = await self.chatwoot.conversation_messages(conv)  # the note first: it says what happened
+        if not any(marker in str(m.get("content") or "") for m in messages):
+            await self.chatwoot.add_private_note(conv, f"{note}\n\n{marker}")
         labels = await self.chatwoot.conversation_labels(conv)
         if label not in labels:
             kept = await self.chatwoot.set_conversation_labels(conv, [*labels, label])
             if label not in kept:
                 raise Permanent(f"Chatwoot has no label `{label}`: create it under Settings → Labels")
-        messages = await self.chatwoot.conversation_messages(conv)
-        if not any(marker in str(m.get("content") or "") for m in messages):
-            await self.chatwoot.add_private_note(conv, f"{note}\n\n{marker}")
         return Sent(str(conv), {"conversation_id": conv, "label": label})
 
     async def _upsert(self, code: str, content: str) -> Sent:

@@ -150,8 +150,9 @@ class OutboxSender:
             if result.rowcount != 1:
                 return None
             session.refresh(row)
-            if previous not in (None, self.holder):
-                # its last holder may have sent it and died before recording that: look first
+            if previous is not None:
+                # its last holder (another process, or this one when recording failed) may have
+                # sent it without recording that: look first
                 row.uncertain = True
                 session.add(row)
             return row

@@ -28,6 +28,7 @@ PERMANENT_ERRORS = frozenset({
 MAYBE_DONE_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable"})
 CANNOT_LOOK = frozenset({"missing_scope", "not_in_channel", "channel_not_found", "unknown_method",
                          "not_allowed_token_type", "method_deprecated", "no_permission"})
+REFUSALS_BEFORE_FAILING = 5  # an unknown ok:false error (not a 429 nor a 5xx) this often: failed for good
 POSTS_PER_CHANNEL_S = 1.0  # chat.postMessage: about one message a second per channel
 UPDATES_S = 0.2
 METADATA_TYPE = "occ_outbox"
@@ -82,6 +83,11 @@ class SlackDeliverer:
         except SlackApiError as exc:
             if _error(exc) in PERMANENT_ERRORS:
                 raise Permanent(_error(exc)) from None
+            status = _status(exc) or 0
+            if status != 429 and status < 500 and _error(exc) not in MAYBE_DONE_ERRORS \
+                    and row.attempts + 1 >= REFUSALS_BEFORE_FAILING:
+                # an error Slack keeps giving that is not in our list (`invalid_blocks_format`…)
+                raise Permanent(f"{_error(exc) or 'refused'} ({row.attempts + 1} tries)") from None
             raise
 
     def _find_posted(self, row: OutboxMessage, thread_ts: str | None) -> str | None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol, Sequence
 
+from sqlmodel import select
+
 from chatops.health.sla import ESCALATION_LABELS
 from chatops.memory.log import record
+from chatops.memory.models import MemoryEntry
 from chatops.outbox import enqueue
 from chatops.outbox.chatwoot import ESCALATE
 from storage.db import Database
@@ -30,6 +33,7 @@ class Plan:
     rung: Rung
     runbook: Runbook
     customer: str | None = None
+    before: tuple[str, ...] = ()  # levels it was escalated to already (Memory ops)
 
 
 def next_level(labels: Sequence[str]) -> str:
@@ -59,9 +63,18 @@ class EscalationService:
         if ep is None:
             return None
         labels = [str(label) for label in (ep.details or {}).get("labels") or []]
-        level = next_level(labels)
+        before = self._before(conversation_id)
+        level = "L3" if before else next_level(labels)  # escalated once already: the top of the ladder
         book = runbook_for(self.books, labels)
-        return Plan(conversation_id, level, getattr(book.ladder, level), book, (ep.details or {}).get("customer"))
+        return Plan(conversation_id, level, getattr(book.ladder, level), book, (ep.details or {}).get("customer"),
+                    before)
+
+    def _before(self, conversation_id: str) -> tuple[str, ...]:
+        with self.db.session() as session:
+            entries = session.exec(select(MemoryEntry).where(MemoryEntry.action == "conversation.escalate")
+                                   .where(MemoryEntry.external_ref == f"chatwoot:conversation:{conversation_id}")
+                                   .order_by(MemoryEntry.id)).all()  # type: ignore[union-attr]
+        return tuple(str((e.payload or {}).get("level") or "?") for e in entries)
 
     def escalate(self, plan: Plan, actor: str, expectation: str, note: str | None, once: str | None) -> bool:
         """Queue the label and the note, log it, tell the alert's thread. False: already done for

@@ -92,7 +92,7 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
             log.exception("could not read an /occ request")
             ack(text="Sorry, I could not read that command.")
             return
-        ack(**(acked.reply or {}))
+        ack(**_ack_args(acked.reply))
         if acked.command is not None:
             work.submit(dispatch.run_command, acked, messenger)
 
@@ -112,29 +112,42 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
         app.shortcut(callback_id)(_later(work, Interaction.from_shortcut,
                                          lambda ix: dispatch.run_handler(router, "shortcut", ix, messenger)))
 
-    @app.event("app_home_opened")
-    def home_opened(event: dict, body: dict) -> None:
-        """Runs on Bolt's listener pool (after the acknowledgement): a retry of an event already
-        handled is skipped; one that failed is forgotten, so Slack's retry is handled."""
-        event, body = _body(event), _body(body)
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            return
-        event_id = str(body.get("event_id") or "")
+    def publish_home(event_id: str, user_id: str) -> None:
+        """On the work pool, never on Bolt's listener threads (they acknowledge everything else):
+        a retry of an event already handled is skipped; one that failed is forgotten, so Slack's
+        retry is handled."""
         if event_id and not _claim(application, event_id, "app_home_opened"):
             log.info("event %s already handled; skipping the retry", event_id)
             return
         try:
-            application.home.publish(str(event["user"]), messenger)
+            application.home.publish(user_id, messenger)
         except Exception:
+            log.exception("could not publish the Home tab")
             if event_id:
-                with application.db.session() as session:
-                    release_event(session, event_id)
-            raise
+                try:
+                    with application.db.session(bounded=True) as session:
+                        release_event(session, event_id)
+                except Exception:  # noqa: BLE001
+                    log.warning("could not forget event %s", event_id)
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict, body: dict) -> None:
+        event, body = _body(event), _body(body)
+        if event.get("tab", "home") == "home" and event.get("user"):
+            work.submit(publish_home, str(body.get("event_id") or ""), str(event["user"]))
+
+
+ACK_KEYS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_media", "response_type")
+
+
+def _ack_args(reply: dict[str, Any] | None) -> dict[str, Any]:
+    """What a slash command's acknowledgement can carry (Bolt's Ack takes no other keys)."""
+    return {k: v for k, v in (reply or {}).items() if k in ACK_KEYS}
 
 
 def _claim(application: Application, event_id: str, event_type: str) -> bool:
     try:
-        with application.db.session() as session:
+        with application.db.session(bounded=True) as session:
             return claim_event(session, event_id, event_type)
     except Exception:  # noqa: BLE001 - cannot tell: handle it (a Home publish is idempotent)
         log.warning("could not record event %s; handling it anyway", event_id)

@@ -26,4 +26,4 @@ def part(svc: TemplateService, period: Period) -> ReportPart:
     risks = tuple(f"Publishing {s.key} to Chatwoot failed: {s.publish_error}" for s in states if s.publish_error)
     summary = f"Templates: {len(states) - len(due)} of {len(states)} reviewed today or approved; {len(log)} updates"
     evidence = tuple(f"Memory {e.external_ref}" for e in log[:5] if e.external_ref)
-    return ReportPart("Chatwoot template status", tuple(lines), summary, risks, actions, (), evidence)
+    return ReportPart("Templates", tuple(lines), summary, risks, actions, (), evidence)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -116,7 +115,6 @@ class TemplateService:
         self.views = views
         self.channel = channel  # OCC_SUPPORT_CHANNEL: the daily reminder
         self.live = live  # Chatwoot is connected (not MOCK): publishes are delivered
-        self.write_lock = threading.Lock()
 
     # --- reads --------------------------------------------------------------------------
     def states(self, now: datetime | None = None, key: str | None = None) -> list[TemplateState]:
@@ -177,7 +175,7 @@ class TemplateService:
             raise ValueError(r.decision)
         if r.view_id and (stored := self._by_view(r.view_id)) is not None:
             return stored
-        with self.write_lock, self.db.session() as session:
+        with self.db.session() as session:
             tpl = self.locked(session, r.key)
             if tpl is None:
                 return None
@@ -237,7 +235,7 @@ class TemplateService:
                         now: datetime | None = None) -> PublishOutcome:
         """Queue an approved version for Chatwoot (the outbox's chatwoot target delivers it)."""
         now = now or datetime.now(timezone.utc)
-        with self.write_lock, self.db.session() as session:
+        with self.db.session() as session:
             tpl = self.locked(session, key) or self.locked(session, self._key_ignoring_case(session, key))
             if tpl is None:
                 return PublishOutcome("not_found", key)

@@ -77,7 +77,7 @@ class TemplateSync:
 
     def _one(self, code: str, canned_id: int, body: str, now: datetime) -> str | None:
         svc = self.svc
-        with svc.write_lock, svc.db.session() as session:
+        with svc.db.session() as session:
             tpl = svc.locked(session, code)
             if tpl is None:
                 return self._add(session, code, canned_id, body, now) if body else None

@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
+from chatops.core.dispatch import notice_view
 from chatops.wiring import Application
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,10 @@ class SlackWSGI:
         status = response.status if response.status < 500 else 200
         if response.status >= 500:
             log.warning("listener failed (status %s); answered 200 so Slack does not retry", response.status)
+            body = request.body if isinstance(request.body, dict) else {}
+            if body.get("type") == "view_submission":  # an empty 200 would close the modal as if it worked
+                return _reply(start_response, "200 OK", {"response_action": "update", "view": notice_view(
+                    "Something went wrong and nothing was saved; it has been logged. Please try again.")})
         ctype = (response.headers.get("content-type") or ["application/json"])[0]
         return _reply(start_response, f"{status} {_phrase(status)}", response.body or "", ctype)
 
