@@ -11,11 +11,14 @@ from chatops import help
 from chatops.health import feature as health
 from chatops.incidents import feature as incidents
 from chatops.memory import feature as memory
+from chatops.qa import feature as qa
+from chatops.training import feature as training
 from chatops.core import Deps, Router
 from chatops.integrations import Integrations, build_integrations
 from chatops.integrations.base import AsyncRuntime
 from chatops.lease import LeaseKeeper
-from chatops.outbox import OutboxSender
+from chatops.outbox import Deliverer, OutboxSender
+from chatops.outbox.linear import LinearDeliverer
 from chatops.outbox.slack import SlackDeliverer
 from chatops.scheduler import Scheduler, every
 from chatops.settings import Settings
@@ -24,7 +27,7 @@ from storage.repos import installation_id, prune
 
 log = logging.getLogger(__name__)
 
-FEATURES = (health, incidents, memory, help)  # a feature comes after those it uses
+FEATURES = (health, incidents, memory, training, qa, help)  # a feature comes after those it uses
 
 
 @dataclass
@@ -36,11 +39,19 @@ class Application:
     router: Router
     deps: Deps
 
-    def sender(self, messenger: Any, *, holder: str, pace: bool = True) -> OutboxSender:
-        """An outbox sender with a deliverer for every target this deployment can reach."""
+    def sender(self, messenger: Any, *, holder: str, pace: bool = True, local_files: bool = False) -> OutboxSender:
+        """An outbox sender with a deliverer for every target this deployment can reach. Without
+        Linear credentials there is no Linear deliverer: tickets wait in the outbox until there is.
+        `local_files`: screenshots may be paths on this machine (the console)."""
         with self.db.session() as session:
             installation = installation_id(session)
-        sender = OutboxSender(self.db, [SlackDeliverer(messenger, installation)], holder=holder, pace=pace)
+        deliverers: list[Deliverer] = [SlackDeliverer(messenger, installation)]
+        linear, team = self.integrations.linear, self.settings.linear_team_id
+        if linear is not None and team:
+            slack = messenger if hasattr(messenger, "files_info") else None  # the console has no Slack files
+            deliverers.append(LinearDeliverer(linear, self.runtime, team_id=team, slack=slack, local_files=local_files,
+                                              timeout_s=self.settings.occ_linear_timeout_s))
+        sender = OutboxSender(self.db, deliverers, holder=holder, pace=pace)
         for subscriber in self.router.delivered:
             sender.on_delivered(subscriber)
         return sender
