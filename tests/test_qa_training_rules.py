@@ -133,6 +133,9 @@ def test_ticket_title_and_description():
     for part in ("**Tile:** Ops Pulse", "2026-12-01 10:00 UTC", "Slack user U1 (asked by U2)", "#1 Intro",
                  "Slack user U3", "2026-12-05", "> Q1\n> Q2", "_none yet_"):
         assert part in text
+    embedded = ticket_description(tile="Other", at=NOW, reporter="U1", question="see ![x](https://evil.test/t.png)",
+                                  answer=None)
+    assert "![x]" not in embedded and "!\\[x](https://evil.test/t.png)" in embedded  # Linear would fetch it
 
 
 # --- views --------------------------------------------------------------------------------------------

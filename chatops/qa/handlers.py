@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from sqlalchemy.exc import OperationalError
+
 from blocks import qa as views
 from chatops.core import Interaction, Reply, SubmitResult
+from chatops.core.dispatch import BUSY, ephemeral
 from chatops.core.router import Ctx
 from storage.fts import words
 
@@ -25,7 +28,12 @@ def listed(svc: QAService, ix: Interaction) -> Reply | None:
         return None
     if not words(text):
         return views.usage("/occ qa <words>", "Type some words to look for.")
-    return views.entries_message(svc.recent(text), words=text, ranked=False)
+    try:
+        shown = svc.recent(text)
+    except OperationalError:  # said here: this command's `run` only opens the form
+        log.warning("/occ qa: the database was busy before the acknowledgement")
+        return ephemeral(BUSY)
+    return views.entries_message(shown, words=text, ranked=False)
 
 
 def open_modal(ctx: Ctx) -> None:

@@ -122,8 +122,13 @@ def ticket_title(tile: str, question: str) -> str:
     return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
 
 
+def _inert(text: str) -> str:
+    """What people wrote, as markdown that embeds nothing: Linear fetches the image of `![…](url)`."""
+    return text.replace("![", "!\\[")
+
+
 def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" for line in text.strip().splitlines() or [""])
+    return "\n".join(f"> {_inert(line)}" for line in text.strip().splitlines() or [""])
 
 
 def ticket_description(*, tile: str, at: datetime, reporter: str, question: str, answer: str | None,
