@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     linear_api_key: SecretStr | None = None
     linear_team_id: str | None = None
     linear_api_url: str = "https://api.linear.app/graphql"
+    occ_linear_timeout_s: float = Field(default=15, gt=0, le=120)
 
     occ_alerts_channel: str | None = None
     occ_incidents_channel: str | None = None

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests import chatwoot_samples, vendor_samples
-from tests.fakes import Call, FakeServer, FakeSlack, sign
+from tests.fakes import BOT_TOKEN, Call, FakeServer, FakeSlack, sign
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("OCC_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -236,7 +236,6 @@ def free_port() -> int:
 
 
 SECRET = "test-signing-secret-0123456789"
-BOT_TOKEN = "xoxb-0000-test-token"
 
 
 def integration_env(fakes: FakeIntegrations) -> dict[str, str]:

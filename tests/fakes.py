@@ -20,6 +20,7 @@ class Call:
     headers: dict[str, str]
     body: Any
     at: float = field(default_factory=time.monotonic)
+    raw: bytes = b""  # the body as sent (uploads are binary)
 
 
 Route = Callable[[Call], "tuple[int, Any, dict[str, str]] | None"]
@@ -54,7 +55,7 @@ class FakeServer:
                         if isinstance(body.get(key), str):
                             body[key] = json.loads(body[key])
                 url = urlparse(self.path)
-                call = Call(self.command, url.path, parse_qs(url.query), dict(self.headers.items()), body)
+                call = Call(self.command, url.path, parse_qs(url.query), dict(self.headers.items()), body, raw=raw)
                 with server._lock:
                     server.calls.append(call)
                 answer = server.route(call) or (404, {"error": "not found"}, {})
@@ -62,7 +63,8 @@ class FakeServer:
                 data = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    if not any(k.lower() == "content-type" for k in headers):
+                        self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     for k, v in headers.items():
                         self.send_header(k, v)
@@ -100,16 +102,84 @@ class FakeServer:
         self.httpd.server_close()
 
 
+BOT_TOKEN = "xoxb-0000-test-token"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24 + b"fake screenshot pixels"
+
+
 class FakeSlack(FakeServer):
     """Web API methods answer ok (with a ts for posts); /respond/<id> stands for response_urls.
     `rate_limit[method] = n` answers the next n calls of that method with 429 Retry-After: 1.
-    Posted messages are kept (with their metadata) and served by conversations.history/replies."""
+    Posted messages are kept (with their metadata) and served by conversations.history/replies.
+    Files: `add_file()` makes one files.info knows, downloadable from its url_private with the bot
+    token only; files.uploadV2 (getUploadURLExternal → POST to upload_url → completeUploadExternal)
+    keeps what was uploaded in `uploads` and shares it as a message with `files`."""
 
     def __init__(self) -> None:
         self.rate_limit: dict[str, int] = {}
         self._ts = 0
         self.messages: list[dict[str, Any]] = []
+        self.files: dict[str, dict[str, Any]] = {}
+        self.file_bytes: dict[str, bytes] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id → {filename, length, data, title, channel, thread_ts}
         super().__init__(self._route)
+
+    def add_file(self, file_id: str, name: str = "shot.png", mimetype: str = "image/png",
+                 data: bytes = PNG) -> dict[str, Any]:
+        """A file as a file_input submission and files.info carry it."""
+        file = {"id": file_id, "name": name, "title": name, "mimetype": mimetype, "filetype": name.rsplit(".", 1)[-1],
+                "size": len(data), "url_private": f"{self.url}/files-pri/T1-{file_id}/{name}",
+                "url_private_download": f"{self.url}/files-pri/T1-{file_id}/download/{name}",
+                "permalink": f"https://hotrodan.slack.com/files/U900/{file_id}/{name}"}
+        self.files[file_id] = file
+        self.file_bytes[file_id] = data
+        return file
+
+    @staticmethod
+    def _args(call: Call) -> dict[str, Any]:
+        args: dict[str, Any] = {k: v[0] for k, v in call.query.items()}
+        if isinstance(call.body, dict):
+            args.update(call.body)
+        return args
+
+    def _files_route(self, call: Call, method: str) -> tuple[int, Any, dict[str, str]] | None:
+        if call.path.startswith("/files-pri/"):
+            if call.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
+                return 200, b"<html>sign in to Slack</html>", {"Content-Type": "text/html"}
+            file_id = call.path.split("/")[2].split("-", 1)[-1]
+            data = self.file_bytes.get(file_id)
+            return (200, data, {"Content-Type": self.files[file_id]["mimetype"]}) if data is not None else \
+                (404, b"not found", {"Content-Type": "text/plain"})
+        if call.path.startswith("/upload/v1/"):
+            file_id = call.path.rsplit("/", 1)[-1]
+            if file_id not in self.uploads:
+                return 404, b"unknown upload", {"Content-Type": "text/plain"}
+            self.uploads[file_id]["data"] = call.raw
+            return 200, f"OK - {len(call.raw)}".encode(), {"Content-Type": "text/plain"}
+        args = self._args(call)
+        if method == "files.info":
+            file = self.files.get(str(args.get("file")))
+            return (200, {"ok": True, "file": file}, {}) if file else (200, {"ok": False, "error": "file_not_found"}, {})
+        if method == "files.getUploadURLExternal":
+            if not args.get("filename") or not str(args.get("length") or "").isdigit():
+                return 200, {"ok": False, "error": "invalid_arguments"}, {}
+            file_id = f"F0UP{len(self.uploads) + 1:04d}"
+            self.uploads[file_id] = {"filename": args["filename"], "length": int(args["length"])}
+            return 200, {"ok": True, "upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}, {}
+        if method == "files.completeUploadExternal":
+            files = json.loads(args.get("files") or "[]")
+            done = []
+            for item in files:
+                upload = self.uploads.get(item.get("id"))
+                if upload is None or "data" not in upload:
+                    return 200, {"ok": False, "error": "invalid_arguments"}, {}
+                upload.update(title=item.get("title"), channel=args.get("channel_id"), thread_ts=args.get("thread_ts"))
+                done.append({"id": item["id"], "name": upload["filename"], "title": item.get("title")})
+            if args.get("channel_id"):
+                self.messages.append({"channel": args["channel_id"], "ts": f"{time.time():.6f}",
+                                      "thread_ts": args.get("thread_ts"), "text": args.get("initial_comment") or "",
+                                      "files": done, "metadata": None})
+            return 200, {"ok": True, "files": done}, {}
+        return None
 
     def _history(self, call: Call, method: str) -> dict[str, Any]:
         args = {k: v[0] for k, v in call.query.items()}
@@ -132,6 +202,9 @@ class FakeSlack(FakeServer):
         if self.rate_limit.get(method, 0) > 0:
             self.rate_limit[method] -= 1
             return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"}
+        files = self._files_route(call, method)
+        if files is not None:
+            return files
         self._ts += 1
         extra: dict[str, Any] = {}
         if method in ("conversations.history", "conversations.replies"):
@@ -147,6 +220,11 @@ class FakeSlack(FakeServer):
             extra = {"view": {"id": f"V{self._ts}", "hash": "h"}}
         if method == "auth.test":
             extra = {"user_id": "UBOT", "team_id": "T1", "bot_id": "BBOT"}
+        if method == "chat.getPermalink":
+            args = self._args(call)
+            extra = {"channel": args.get("channel"),
+                     "permalink": f"https://hotrodan.slack.com/archives/{args.get('channel')}/"
+                                  f"p{str(args.get('message_ts', '')).replace('.', '')}"}
         return 200, {"ok": True, **extra}, {}
 
     @property

@@ -34,6 +34,10 @@ class Messenger(Protocol):
 
     def publish_home(self, user_id: str, view: Reply) -> None: ...
 
+    def permalink(self, channel: str, ts: str) -> str | None:
+        """A message's permanent link (None where there is no such thing, as in the console)."""
+        ...
+
 
 @dataclass
 class Ctx:

@@ -1,4 +1,5 @@
-"""Integration adapters (httpx, one long-lived client each) and their MOCK twins."""
+"""Integration adapters (httpx, one long-lived client each) and their MOCK twins. Linear (tickets)
+is not monitored: it is there when its credentials are set, and absent otherwise."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from chatops.settings import Settings
 
 from .chatwoot import Chatwoot
 from .ga import GoogleAnalytics
+from .linear import Linear
 from .mock import MockChatwoot, MockGoogleAnalytics, MockShopify
 from .shopify import Shopify
 
@@ -16,6 +18,7 @@ class Integrations:
     shopify: Shopify | MockShopify
     chatwoot: Chatwoot | MockChatwoot
     google_analytics: GoogleAnalytics | MockGoogleAnalytics
+    linear: Linear | None = None  # None: no credentials, or mock mode (tickets wait)
 
     def monitored(self) -> list:
         """The three monitored integrations, in the order people read them."""
@@ -24,6 +27,8 @@ class Integrations:
     async def aclose(self) -> None:
         for integration in self.monitored():
             await integration.aclose()
+        if self.linear is not None:
+            await self.linear.aclose()
 
 
 def build_integrations(settings: Settings) -> Integrations:
@@ -64,4 +69,9 @@ def build_integrations(settings: Settings) -> Integrations:
     else:
         ga = MockGoogleAnalytics(why)
 
-    return Integrations(shopify=shopify, chatwoot=chatwoot, google_analytics=ga)
+    linear = None
+    if not forced and settings.linear_api_key and settings.linear_team_id:
+        linear = Linear(api_url=settings.linear_api_url, api_key=settings.linear_api_key.get_secret_value(),
+                        timeout_s=settings.occ_linear_timeout_s)
+
+    return Integrations(shopify=shopify, chatwoot=chatwoot, google_analytics=ga, linear=linear)

@@ -3,6 +3,7 @@ timeouts, and every failure mapped to an IntegrationError with a plain-words mes
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -65,7 +66,7 @@ async def _read_capped(response: httpx.Response, name: str) -> bytes:
     return b"".join(chunks)
 
 
-def _check_status(response: httpx.Response, name: str) -> None:
+def check_status(response: httpx.Response, name: str) -> None:
     status = response.status_code
     if status in (401, 403):
         raise IntegrationAuthError(name, f"credentials rejected (HTTP {status})", status=status)
@@ -82,7 +83,7 @@ async def request_json(client: httpx.AsyncClient, name: str, method: str, path: 
     streamed and never read past MAX_BODY_BYTES; an error status is judged without reading it."""
     try:
         async with client.stream(method, path, **kwargs) as response:
-            _check_status(response, name)
+            check_status(response, name)
             raw = await _read_capped(response, name)
     except httpx.TimeoutException:
         raise IntegrationTimeout(name, "no answer in time") from None
@@ -95,4 +96,30 @@ async def request_json(client: httpx.AsyncClient, name: str, method: str, path: 
             name, f"answered HTTP {response.status_code} with a body that is not JSON") from None
 
 
-__all__ = ["IntegrationError", "make_client", "request_json"]
+@dataclass(frozen=True)
+class Answer:
+    """An answer whose status the caller judges (a GraphQL API says why in the body of a 4xx)."""
+
+    status: int
+    headers: httpx.Headers
+    body: Any  # the decoded JSON, or None when the body is empty or not JSON
+
+
+async def exchange(client: httpx.AsyncClient, name: str, method: str, path: str, **kwargs: Any) -> Answer:
+    """Send one request and return its status, headers and JSON body, whatever the status. The
+    body is streamed and never read past MAX_BODY_BYTES; transport failures raise as in request_json."""
+    try:
+        async with client.stream(method, path, **kwargs) as response:
+            raw = await _read_capped(response, name)
+    except httpx.TimeoutException:
+        raise IntegrationTimeout(name, "no answer in time") from None
+    except httpx.TransportError as exc:
+        raise IntegrationUnreachable(name, f"cannot connect ({type(exc).__name__})") from None
+    try:
+        body = json.loads(raw) if raw else None
+    except (ValueError, RecursionError):
+        body = None
+    return Answer(response.status_code, response.headers, body)
+
+
+__all__ = ["Answer", "IntegrationError", "check_status", "exchange", "make_client", "request_json"]

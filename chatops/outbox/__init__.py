@@ -4,6 +4,7 @@ leader's sender delivers rows through the deliverer of their target (Slack, Line
 from __future__ import annotations
 
 import contextvars
+import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -15,7 +16,10 @@ from .sender import Deliverer, OutboxSender, Permanent, Sent
 
 _captured: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("occ_outbox_capture", default=None)
 
-__all__ = ["enqueue", "capture", "Deliverer", "OutboxSender", "Permanent", "Sent", "ts_recorder"]
+__all__ = ["enqueue", "enqueue_ticket", "capture", "Deliverer", "OutboxSender", "Permanent", "Sent", "ts_recorder",
+           "LINEAR"]
+
+LINEAR = "linear"  # the target (and lane) of Linear tickets: chatops.outbox.linear
 
 
 def enqueue(session: Session, *, channel: str | None, message: dict[str, Any], kind: str = "post",
@@ -30,6 +34,13 @@ def enqueue(session: Session, *, channel: str | None, message: dict[str, Any], k
     if captured is not None and row.id is not None:
         captured.append(row.id)
     return row
+
+
+def enqueue_ticket(session: Session, message: dict[str, Any]) -> OutboxMessage:
+    """A Linear issue to file. Its UUID v4 is chosen now and stored with the row, before the first
+    try, so a retry after an answer that never came can find it instead of filing it again."""
+    return enqueue(session, channel=LINEAR, target=LINEAR, kind="issue", message=message,
+                   external_id=str(uuid.uuid4()))
 
 
 @contextmanager

@@ -1,7 +1,10 @@
-"""The Slack deliverer: chat.postMessage / chat.update through the messenger, paced per channel.
-A post carries `metadata` naming its outbox row and this database's installation id, so after an
-uncertain send the row is looked for in the channel (or thread) and adopted instead of posted
-again; another deployment posting to the same channel never matches."""
+"""The Slack deliverer: chat.postMessage / chat.update / files.uploadV2 through the messenger, paced
+per channel. A post carries `metadata` naming its outbox row and this database's installation id, so
+after an uncertain send the row is looked for in the channel (or thread) and adopted instead of
+posted again; another deployment posting to the same channel never matches. A file (`kind="file"`,
+payload `filename`, `content`, `title`, optional `comment`) is looked for by its file name, which the
+enqueuing feature makes unique. A post or file goes into the thread of its parent row, or of the
+payload's `thread_ts` (a message the bot did not post)."""
 from __future__ import annotations
 
 import http.client
@@ -34,6 +37,11 @@ UPDATES_S = 0.2
 METADATA_TYPE = "occ_outbox"
 
 
+def _thread(payload: dict[str, Any]) -> str | None:
+    value = payload.get("thread_ts")
+    return str(value) if isinstance(value, str) and value else None
+
+
 def _status(exc: BaseException) -> int | None:
     return getattr(getattr(exc, "response", None), "status_code", None)
 
@@ -55,10 +63,10 @@ class SlackDeliverer:
 
     def lane(self, row: OutboxMessage) -> str:
         # chat.postMessage is limited per channel; chat.update per workspace
-        return str(row.channel) if row.kind == "post" else "*updates*"
+        return str(row.channel) if row.kind in ("post", "file") else "*updates*"
 
     def pace_s(self, row: OutboxMessage) -> float:
-        return POSTS_PER_CHANNEL_S if row.kind == "post" else UPDATES_S
+        return POSTS_PER_CHANNEL_S if row.kind in ("post", "file") else UPDATES_S
 
     def marker(self, row: OutboxMessage) -> dict[str, Any]:
         return {"outbox_id": row.id, "installation": self.installation}
@@ -72,7 +80,9 @@ class SlackDeliverer:
                     raise Permanent("the message to edit has no ts")
                 self.messenger.update(row.channel, parent.ts, row.payload)
                 return Sent(parent.ts)
-            thread_ts = parent.ts if parent else None
+            thread_ts = parent.ts if parent else _thread(row.payload)
+            if row.kind == "file":
+                return self._upload(row, thread_ts)
             if row.uncertain:
                 found = self._find_posted(row, thread_ts)
                 if found:
@@ -89,6 +99,27 @@ class SlackDeliverer:
                 # an error Slack keeps giving that is not in our list (`invalid_blocks_format`…)
                 raise Permanent(f"{_error(exc) or 'refused'} ({row.attempts + 1} tries)") from None
             raise
+
+    def _upload(self, row: OutboxMessage, thread_ts: str | None) -> Sent:
+        payload = row.payload
+        filename = str(payload.get("filename") or "")
+        if not filename:
+            raise Permanent("a file without a name")
+        if row.uncertain and getattr(self.messenger, "find_file", None) is not None:
+            try:
+                found = self.messenger.find_file(row.channel, filename, oldest=row.created_at - timedelta(seconds=5),
+                                                 thread_ts=thread_ts)
+            except SlackApiError as exc:
+                if not (_error(exc) in CANNOT_LOOK or _status(exc) in (403, 404)):
+                    raise
+                found = None
+            if found:
+                log.info("outbox %s was uploaded before (found in the channel); not uploading again", row.id)
+                return Sent(None, {"file_id": found})
+        file_id = self.messenger.upload_file(row.channel, filename=filename, content=str(payload.get("content") or ""),
+                                             title=str(payload.get("title") or filename), thread_ts=thread_ts,
+                                             initial_comment=payload.get("comment") or None)
+        return Sent(None, {"file_id": file_id})
 
     def _find_posted(self, row: OutboxMessage, thread_ts: str | None) -> str | None:
         finder = getattr(self.messenger, "find_by_metadata", None)

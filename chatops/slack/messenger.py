@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any, Callable
 
 import httpx
-
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
@@ -19,6 +18,7 @@ log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 5
 MAX_LOOKUP_PAGES = 10
+MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024  # file_input's own limit
 
 
 class RefusedConnectionRetryHandler(ConnectionErrorRetryHandler):
@@ -53,6 +53,14 @@ def make_hook_client(timeout_s: float = 10) -> httpx.Client:
     """One pooled, keep-alive client for every response_url answer (no new connection per reply)."""
     return httpx.Client(timeout=httpx.Timeout(timeout_s, connect=3.0), follow_redirects=False,
                         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=30))
+
+
+class SlackDownloadError(Exception):
+    """A file that could not be downloaded (plain words, never the URL or the token)."""
+
+    def __init__(self, message: str, *, transient: bool):
+        super().__init__(message)
+        self.transient = transient
 
 
 class SlackMessenger:
@@ -109,6 +117,63 @@ class SlackMessenger:
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         self.client.views_publish(user_id=user_id, view=view)
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        """chat.getPermalink: the message's permanent link."""
+        return self.client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+
+    def files_info(self, file_id: str) -> dict[str, Any]:
+        """files.info: the file object (name, mimetype, size, url_private, permalink…)."""
+        return dict(self.client.files_info(file=file_id).get("file") or {})
+
+    def download(self, url: str, *, max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:
+        """A file's bytes from its `url_private`, with the bot token. httpx drops the token when
+        a redirect leaves the origin; nothing past `max_bytes` is read."""
+        token = self.client.token or ""
+        try:
+            with httpx.Client(timeout=httpx.Timeout(30, connect=5), follow_redirects=True) as http, \
+                    http.stream("GET", url, headers={"Authorization": f"Bearer {token}"}) as response:
+                if response.status_code != 200:
+                    raise SlackDownloadError(f"the file download answered HTTP {response.status_code}",
+                                             transient=response.status_code == 429 or response.status_code >= 500)
+                if "text/html" in response.headers.get("Content-Type", ""):
+                    # Slack answers a sign-in page, not the file, when the token may not read it
+                    raise SlackDownloadError("the file download answered a sign-in page (files:read?)", transient=False)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise SlackDownloadError("the file is larger than 10 MB", transient=False)
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.HTTPError as exc:
+            raise SlackDownloadError(f"the file download failed ({type(exc).__name__})", transient=True) from None
+
+    def upload_file(self, channel: str, *, filename: str, content: str | bytes, title: str,
+                    thread_ts: str | None = None, initial_comment: str | None = None) -> str | None:
+        """files.uploadV2 (files.getUploadURLExternal, the bytes to its upload_url, then
+        files.completeUploadExternal sharing it in the channel or thread). Returns the file id."""
+        response = self.client.files_upload_v2(channel=channel, filename=filename, content=content, title=title,
+                                               thread_ts=thread_ts, initial_comment=initial_comment)
+        return (response.get("file") or {}).get("id")
+
+    def find_file(self, channel: str, filename: str, *, oldest: datetime, thread_ts: str | None = None) -> str | None:
+        """The id of a file named `filename` shared in the channel (or thread) since `oldest`."""
+        cursor = None
+        for _ in range(MAX_LOOKUP_PAGES):
+            if thread_ts:
+                response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=200, cursor=cursor)
+            else:
+                response = self.client.conversations_history(channel=channel, oldest=f"{oldest.timestamp():.6f}",
+                                                             limit=200, cursor=cursor)
+            for msg in response.get("messages") or []:
+                for file in msg.get("files") or []:
+                    if isinstance(file, dict) and file.get("name") == filename:
+                        return file.get("id")
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
 
     def find_by_metadata(self, channel: str, event_type: str, match: dict[str, Any], *,
                          oldest: datetime, thread_ts: str | None = None) -> str | None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import getpass
 import logging
+import mimetypes
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
 from blocks.render import render_message, text_of
@@ -61,6 +63,17 @@ class ConsoleMessenger:
     def update_modal(self, view_id: str, view: dict[str, Any], *, view_hash: str | None = None) -> None:
         self.say(render_message(view))
 
+    def permalink(self, channel: str, ts: str) -> str | None:
+        return None
+
+    def upload_file(self, channel: str, *, filename: str, content: str | bytes, title: str,
+                    thread_ts: str | None = None, initial_comment: str | None = None) -> str | None:
+        self._ts += 1
+        where = f"#{channel}" + (" (thread)" if thread_ts else "")
+        text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+        self.say(f"[file uploaded to {where}] {filename} — {title}\n{text.rstrip()}")
+        return f"F{self._ts}"
+
     def open_modal(self, trigger_id: str | None, view: dict[str, Any]) -> str | None:
         """Ask each input of the modal in turn, submit it, re-ask the fields it rejects."""
         callback_id = str(view.get("callback_id") or "")
@@ -103,7 +116,7 @@ class ConsoleMessenger:
         options = el.get("options") or []
         default = (el.get("initial_option") or {}).get("value") if options else el.get("initial_value")
         shown = text_of((el.get("initial_option") or {}).get("text")) if options else default
-        suffix = (" (optional)" if optional else "") + (f" [{shown}]" if default else "")
+        suffix = (" (optional)" if optional else "") + _HINTS.get(kind, "") + (f" [{shown}]" if default else "")
         if options:
             self.say(f"{label}{suffix}:")
             for n, option in enumerate(options, 1):
@@ -117,8 +130,15 @@ class ConsoleMessenger:
                 if default:
                     return [default] if kind in _MULTI_KINDS else default
                 if optional or kind not in _CHOICE_KINDS:
-                    return [] if kind in _MULTI_KINDS else (None if kind in _CHOICE_KINDS else "")
+                    return [] if kind in _MULTI_KINDS or kind == "file_input" else \
+                        (None if kind in _CHOICE_KINDS else "")
                 self.say("  (required)")
+                continue
+            if kind == "file_input":
+                files = _files(answer)
+                if files is not None:
+                    return files
+                self.say("  (give the path of an existing file; several separated by commas)")
                 continue
             if not options:
                 return answer
@@ -129,6 +149,7 @@ class ConsoleMessenger:
 
 
 _EOF = object()
+_HINTS = {"file_input": " (a file path)", "users_select": " (a Slack user id)", "datepicker": " (YYYY-MM-DD)"}
 _CHOICE_KINDS = {"static_select", "radio_buttons", "checkboxes", "multi_static_select"}
 _MULTI_KINDS = {"checkboxes", "multi_static_select", "multi_users_select"}
 
@@ -146,6 +167,18 @@ def _pick(options: list[dict[str, Any]], answer: str, *, multi: bool) -> Any:
             return None
         chosen.append(match.get("value"))
     return chosen if multi else chosen[0]
+
+
+def _files(answer: str) -> list[dict[str, str]] | None:
+    """Paths typed for a file input, as the file objects a modal submission carries."""
+    files = []
+    for part in (p.strip() for p in answer.split(",")):
+        path = Path(part).expanduser()
+        if not part or not path.is_file():
+            return None
+        files.append({"path": str(path.resolve()), "name": path.name,
+                      "mimetype": mimetypes.guess_type(path.name)[0] or "application/octet-stream"})
+    return files
 
 
 def _lines(stream: TextIO) -> Iterator[str]:
@@ -178,7 +211,7 @@ def serve(application: Application, stdin: TextIO | None = None, out: TextIO | N
         return line
 
     messenger = ConsoleMessenger(application, out, ask)
-    sender = application.sender(messenger, holder=f"console:{os.getpid()}", pace=False)
+    sender = application.sender(messenger, holder=f"console:{os.getpid()}", pace=False, local_files=True)
     messenger.say("occ console — type `help` for the commands, Ctrl-D to leave.")
     while True:
         line = ask("occ> ")
@@ -191,8 +224,12 @@ def serve(application: Application, stdin: TextIO | None = None, out: TextIO | N
             break
         with capture() as announced:
             run_line(text, application, messenger)
-        if announced:  # deliver (print) what this command announced, and only that
-            sender.drain(limit=len(announced), only=announced)
+        for _ in range(5):  # deliver (print) what this command announced, and only that, and what that announced
+            if not announced:
+                break
+            with capture() as more:
+                sender.drain(limit=len(announced), only=announced)
+            announced = more
 
 
 def run_line(text: str, application: Application, messenger: "ConsoleMessenger") -> None:

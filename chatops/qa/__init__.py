@@ -1,0 +1,1 @@
+"""Q&A capture: operators' questions, answers and confusing dashboard states (Linear tickets)."""

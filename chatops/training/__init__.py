@@ -1,0 +1,1 @@
+"""Operator training sessions: scheduling, reminders, the session's Q&A log and its report."""
