@@ -126,3 +126,19 @@ def ticket_filed(entry: Any) -> dict[str, Any]:
     text = (f":ticket: Filed {link(entry.ticket_url, entry.ticket_identifier or 'a ticket')} in Linear for the "
             f"confusing state you reported (*{entry.ref}*, {escape(entry.tile)}): {escape(entry.question, 500)}")
     return message(f"Filed {escape(entry.ticket_identifier or 'a ticket')} in Linear for {entry.ref}", [section(text)])
+
+
+HOME_CAPTURE = "home_capture_qa"  # the Home tab's button that opens the capture form
+
+
+def home_section(shown: Sequence[Any]) -> list[dict[str, Any]]:
+    """The Home tab: recent Q&A with their tickets (open ones flagged), and a button to capture one."""
+    open_tickets = sum(1 for s in shown if s.ticket.state in ("pending", "failed"))
+    title = "*Recent Q&A*" + (f" · {open_tickets} ticket(s) not filed yet" if open_tickets else "")
+    blocks: list[dict[str, Any]] = [{
+        "type": "section", "text": {"type": "mrkdwn", "text": title},
+        "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Capture a Q&A"},
+                      "action_id": HOME_CAPTURE, "value": "capture"}}]
+    blocks += sections([entry_text(s.entry, s.ticket) for s in shown], max_blocks=3) if shown else [
+        context("No questions captured yet.")]
+    return blocks

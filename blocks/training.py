@@ -112,3 +112,11 @@ def report_reply(report: Any) -> dict[str, Any]:
     msg = report_message(report.session, report.rows)
     note = context(f"Posted to {channel(report.channel)}; `{escape(report.filename)}` follows in its thread.")
     return message(msg["text"], [*msg["blocks"][:48], note], response_type="ephemeral")
+
+
+def home_section(sessions: Sequence[Any], now: datetime) -> list[dict[str, Any]]:
+    """The Home tab: the next training session."""
+    if not sessions:
+        return [section("*Next training*"), context("None scheduled: `/occ training schedule <YYYY-MM-DD> <HH:MM> "
+                                                    "<topic>`")]
+    return [section("*Next training*\n" + session_line(sessions[0], now))]

@@ -234,3 +234,21 @@ def test_the_weekly_report_adds_adherence_escalations_and_severities(app):
     assert any(line.startswith("By severity (7 days): SEV1 0") for line in lines)
     charts = {name: values for p in report.parts for name, values in p.chart.items()}
     assert set(charts) == {"SLA breaches", "Incidents"} and all(len(v) == 7 for v in charts.values())
+
+
+def test_status_md_and_weekly_upload_their_files(bot_factory, slack):
+    bot = bot_factory({"SLACK_API_URL": slack.api_url, "DASHBOARD_USE_MOCK": "true"})
+    ack = bot.command("status md", slack.response_url("md"))
+    assert ack.status_code == 200 and "markdown" in ack.text
+    wait_until(lambda: [u for u in slack.uploads.values() if u.get("data")], 10, "the markdown upload")
+    md = next(u for u in slack.uploads.values() if u["filename"].endswith(".md"))
+    text_md = md["data"].decode()
+    assert text_md.startswith("# Support daily status — ") and "## Q&A / confusing states" in text_md
+    assert md["channel"] == "C123"
+
+    weekly = bot.command("status weekly", slack.response_url("wk"))
+    body = json.dumps(weekly.json(), ensure_ascii=False)
+    assert "Weekly support report" in body and "SLA adherence this week" in body and "By severity (7 days)" in body
+    chart = wait_until(lambda: [u for u in slack.uploads.values() if u["filename"].endswith(".png") and u.get("data")],
+                       10, "the chart upload")[0]
+    assert chart["data"][:8] == b"\x89PNG\r\n\x1a\n"

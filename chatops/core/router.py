@@ -34,6 +34,9 @@ class Messenger(Protocol):
 
     def publish_home(self, user_id: str, view: Reply) -> None: ...
 
+    def upload_file(self, channel: str, *, filename: str, content: str | bytes, title: str,
+                    thread_ts: str | None = None, initial_comment: str | None = None) -> str | None: ...
+
     def permalink(self, channel: str, ts: str) -> str | None:
         """A message's permanent link (None where there is no such thing, as in the console)."""
         ...

@@ -9,6 +9,7 @@ from blocks import qa as views
 from chatops.core import Deps, Router
 
 from . import handlers as h
+from . import report
 from .service import QAService
 
 
@@ -25,3 +26,6 @@ def install(r: Router, d: Deps) -> None:
     r.shortcut(views.SHORTCUT, h.from_message)
     r.shortcut(views.GLOBAL_SHORTCUT, h.open_empty)
     r.on_delivered(svc.ticket_filed)
+    r.action(views.HOME_CAPTURE, h.open_modal)
+    r.home_section("qa", lambda user_id: views.home_section(svc.recent(limit=5)), order=40)
+    r.report_section("qa", partial(report.part, svc), order=40)

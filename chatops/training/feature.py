@@ -2,6 +2,7 @@
 OCC_SUPPORT_CHANNEL, and the session's Q&A log (given by the qa feature) as a report and a CSV."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import partial
 
 from blocks import training as views
@@ -9,6 +10,7 @@ from chatops.core import Deps, Router
 from chatops.scheduler import every
 
 from . import handlers as h
+from . import report
 from .service import TrainingService
 
 
@@ -25,3 +27,6 @@ def install(r: Router, d: Deps) -> None:
     r.command("training report", usage="<id>", summary="a session's Q&A log, posted with a CSV in its thread",
               answer=partial(h.report, svc))
     r.job("training reminders", every(60), svc.remind_due)
+    r.home_section("training", lambda user_id: views.home_section(svc.upcoming(limit=1), datetime.now(timezone.utc)),
+                   order=50)
+    r.report_section("training", partial(report.part, svc), order=45)

@@ -70,6 +70,11 @@ class ConsoleMessenger:
                     thread_ts: str | None = None, initial_comment: str | None = None) -> str | None:
         self._ts += 1
         where = f"#{channel}" + (" (thread)" if thread_ts else "")
+        if isinstance(content, bytes) and not filename.endswith((".md", ".csv", ".txt")):
+            path = Path.cwd() / Path(filename).name  # an image: written beside occ.db, and said where
+            path.write_bytes(content)
+            self.say(f"[file written to {path}] {title}")
+            return f"F{self._ts}"
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
         self.say(f"[file uploaded to {where}] {filename} — {title}\n{text.rstrip()}")
         return f"F{self._ts}"
