@@ -3,8 +3,9 @@ timeouts, and every failure mapped to an IntegrationError with a plain-words mes
 from __future__ import annotations
 
 import json
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, AsyncIterator
 
 import httpx
 
@@ -78,17 +79,26 @@ def check_status(response: httpx.Response, name: str) -> None:
         raise IntegrationBadResponse(name, f"request refused (HTTP {status})", status=status)
 
 
-async def request_json(client: httpx.AsyncClient, name: str, method: str, path: str, **kwargs: Any) -> Any:
-    """Send one request and return its decoded JSON body, or raise an IntegrationError. The body is
-    streamed and never read past MAX_BODY_BYTES; an error status is judged without reading it."""
+@asynccontextmanager
+async def _stream(client: httpx.AsyncClient, name: str, method: str, path: str,
+                  **kwargs: Any) -> AsyncIterator[httpx.Response]:
+    """The response, streamed; a transport failure, while sending or while reading, becomes an
+    IntegrationError in plain words."""
     try:
         async with client.stream(method, path, **kwargs) as response:
-            check_status(response, name)
-            raw = await _read_capped(response, name)
+            yield response
     except httpx.TimeoutException:
         raise IntegrationTimeout(name, "no answer in time") from None
     except httpx.TransportError as exc:
         raise IntegrationUnreachable(name, f"cannot connect ({type(exc).__name__})") from None
+
+
+async def request_json(client: httpx.AsyncClient, name: str, method: str, path: str, **kwargs: Any) -> Any:
+    """Send one request and return its decoded JSON body, or raise an IntegrationError. The body is
+    streamed and never read past MAX_BODY_BYTES; an error status is judged without reading it."""
+    async with _stream(client, name, method, path, **kwargs) as response:
+        check_status(response, name)
+        raw = await _read_capped(response, name)
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
@@ -108,13 +118,8 @@ class Answer:
 async def exchange(client: httpx.AsyncClient, name: str, method: str, path: str, **kwargs: Any) -> Answer:
     """Send one request and return its status, headers and JSON body, whatever the status. The
     body is streamed and never read past MAX_BODY_BYTES; transport failures raise as in request_json."""
-    try:
-        async with client.stream(method, path, **kwargs) as response:
-            raw = await _read_capped(response, name)
-    except httpx.TimeoutException:
-        raise IntegrationTimeout(name, "no answer in time") from None
-    except httpx.TransportError as exc:
-        raise IntegrationUnreachable(name, f"cannot connect ({type(exc).__name__})") from None
+    async with _stream(client, name, method, path, **kwargs) as response:
+        raw = await _read_capped(response, name)
     try:
         body = json.loads(raw) if raw else None
     except (ValueError, RecursionError):

@@ -6,7 +6,6 @@ The Q&A log itself belongs to the qa feature, which registers it with `provide_l
 training never reads qa's tables."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Protocol
@@ -55,7 +54,6 @@ class TrainingService:
         self.channel = channel  # OCC_SUPPORT_CHANNEL: reminders and reports
         self.views = views
         self._log: LogSource | None = None
-        self._write = threading.Lock()
 
     def provide_log(self, source: LogSource) -> None:
         if self._log is not None:
@@ -86,7 +84,10 @@ class TrainingService:
 
     def start(self, session_id: int, actor: str, now: datetime | None = None) -> Outcome:
         now = now or datetime.now(timezone.utc)
-        with self._write, self.db.session() as session:
+        with self.db.session() as session:
+            # every session's row locked (a no-op write on them all): two sessions started at the same
+            # moment, by two replicas, cannot both be running
+            session.execute(update(TrainingSession).values(duration_min=TrainingSession.duration_min))
             row = self._locked(session, session_id)
             if row is None:
                 return Outcome(None, changed=False)
@@ -105,7 +106,7 @@ class TrainingService:
     def end(self, session_id: int, actor: str, now: datetime | None = None) -> Outcome:
         """End it; every Q&A item captured during it goes to Memory `ops`, with a summary entry."""
         now = now or datetime.now(timezone.utc)
-        with self._write, self.db.session() as session:
+        with self.db.session() as session:
             row = self._locked(session, session_id)
             if row is None:
                 return Outcome(None, changed=False)
