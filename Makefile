@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/health_bench.py
+
+# Mutation testing of the pure rule modules against their own unit tests (not part of `make test`
+# or CI; one worker process). ARGS="sla damping" runs some of them.
+mutation: $(STAMP)
+	$(BIN)/python tests/mutation/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache occ.db occ.db-*

@@ -84,7 +84,7 @@ def sections(lines: list[str], *, max_blocks: int = 10) -> list[dict[str, Any]]:
     size = 0
     for n, line in enumerate(lines):
         line = line if len(line) <= SECTION_TEXT_MAX - 40 else line[: SECTION_TEXT_MAX - 41].rsplit(" ", 1)[0] + "…"
-        if size + len(line) + 1 > SECTION_TEXT_MAX - 40:
+        if blocks[-1] and size + len(line) + 1 > SECTION_TEXT_MAX - 40:  # an empty block takes any line
             if len(blocks) == max_blocks:
                 blocks[-1].append(f"…and {len(lines) - n} more")
                 break
