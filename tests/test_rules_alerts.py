@@ -269,7 +269,7 @@ def test_a_new_breach_is_stored_with_its_customer_and_times(db, alerts):
     stored = episode(db, "sla:conversation:7")
     assert (stored.state, stored.opened_at, stored.changed_at, stored.subject) == ("P2", T0, T0, "7")
     assert stored.details == {"customer": "Ada", "created_at": (T0 - timedelta(minutes=60)).isoformat(),
-                              "assignee": "Bo"}
+                              "assignee": "Bo", "labels": []}
     [post] = rows(db)
     assert (post.channel, post.kind) == ("CAL", "post")
     assert post.payload == {"view": "breach", "ids": [7], "sla": 30, "episodes": [ep.id]}
