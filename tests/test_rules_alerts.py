@@ -382,3 +382,27 @@ def test_a_rate_back_under_the_warning_resolves_the_episode(db, alerts):
     assert edit.payload == {"view": "rate", "state": "warning", "rate": 0.1, "open": 10, "at": later.isoformat()}
     ep = episode(db, "sla_rate:chatwoot")
     assert (ep.resolved_at, ep.changed_at) == (later, later)
+
+
+def test_a_breach_keeps_at_most_twenty_of_its_labels(db, alerts):
+    labelled = breach(8, 60)
+    many = Conversation(8, "open", labelled.conversation.created_at, tuple(f"l{n}" for n in range(25)), "Ada", "Bo")
+    with db.session() as s:
+        alerts.conversation_breaches(s, [Breach(many, labelled.breached_at, labelled.waited, "P2")], 30, T0)
+    assert episode(db, "sla:conversation:8").details["labels"] == [f"l{n}" for n in range(20)]
+
+
+def test_a_conversations_episode_is_its_latest_and_only_its_own(db, alerts):
+    from chatops.health.alerts import conversation_episode
+
+    with db.session() as s:
+        alerts.conversation_breaches(s, [breach(9, 60), breach(10, 60)], 30, T0)
+    with db.session() as s:  # 9 answered: resolved; then it breaches again: a new episode
+        alerts.conversation_breaches(s, [breach(10, 61)], 30, T0 + timedelta(minutes=1))
+    with db.session() as s:
+        alerts.conversation_breaches(s, [breach(9, 65), breach(10, 65)], 30, T0 + timedelta(minutes=5))
+    with db.session() as s:
+        nine = conversation_episode(s, "9")
+        assert nine.key == "sla:conversation:9" and nine.resolved_at is None and nine.opened_at == T0 + timedelta(minutes=5)
+        assert conversation_episode(s, "10").key == "sla:conversation:10"
+        assert conversation_episode(s, "11") is None

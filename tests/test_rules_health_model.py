@@ -77,3 +77,10 @@ def test_a_mock_still_shows_its_queue():
     got = evaluate(key="chatwoot", name="Chatwoot", checked_at=NOW, slow_ms=1000, outcome=outcome,
                    mock_reason="sample data", sla_minutes=30)
     assert (got.state, got.open_conversations, got.breaching, got.open_reported) == (State.MOCK, 1, 0, 1)
+
+
+def test_the_conversations_read_are_kept_with_the_figures():
+    convs = (Conversation(1, "open", NOW), Conversation(2, "pending", NOW))
+    item = evaluate(key="chatwoot", name="Chatwoot", checked_at=NOW, slow_ms=1000, sla_minutes=30,
+                    outcome=ProbeOutcome(conversations=convs, conversations_reported=1))
+    assert item.conversations == convs and isinstance(item.conversations, tuple)

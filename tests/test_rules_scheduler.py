@@ -108,3 +108,17 @@ def test_a_missed_daily_run_is_useful_for_exactly_six_hours():
     assert sched.catch_up == timedelta(hours=6)
     assert sched.useful(T0, T0 + timedelta(hours=6))
     assert not sched.useful(T0, T0 + timedelta(hours=6) + TICK)
+
+
+def test_a_wall_time_that_happens_twice_is_its_first_occurrence():
+    """America/New_York goes back from 02:00 EDT to 01:00 EST on 2026-11-01: 01:30 happens twice."""
+    d = Daily("01:30", "America/New_York")
+    first = datetime(2026, 11, 1, 5, 30, tzinfo=timezone.utc)  # 01:30 EDT
+    assert d.latest(datetime(2026, 11, 1, 6, 45, tzinfo=timezone.utc)) == first  # 01:45 EST: not a second run
+    assert d.latest(datetime(2026, 11, 2, 5, 0, tzinfo=timezone.utc)) == first  # 00:00 EST next day: yesterday's
+
+
+def test_the_first_occurrence_of_a_repeated_time_when_asked_within_it():
+    d = Daily("01:30", "America/New_York")
+    assert d.latest(datetime(2026, 11, 1, 5, 45, tzinfo=timezone.utc)) == datetime(2026, 11, 1, 5, 30,
+                                                                                    tzinfo=timezone.utc)
