@@ -2,8 +2,10 @@
 is local (one workspace, one bot token), so no auth.test sits on the request path. The HTTP
 transport verifies request signatures itself on the raw bytes, so Bolt's verifier is off.
 
-Each listener acknowledges first; the work after the acknowledgement runs on a separate pool, so
-a burst of slow work never keeps later requests from being acknowledged."""
+Each listener acknowledges first and hands the work after the acknowledgement to a separate pool,
+so a burst of slow work never keeps later requests from being acknowledged. Listeners run on the
+request's own thread (process_before_response): the acknowledgement is returned as soon as the
+listener returns, with no hand-off to another thread and no polling for it (docs/performance.md)."""
 from __future__ import annotations
 
 import logging
@@ -40,7 +42,7 @@ def build_bolt_app(application: Application) -> tuple[App, SlackMessenger]:
         client=make_web_client(settings.api_url, None),
         authorize=authorize,
         request_verification_enabled=False,  # chatops.transports.http verifies every request first
-        process_before_response=False,
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="occ-listener"),
         ignoring_self_events_enabled=False,
         logger=bolt_logger,
@@ -94,7 +96,7 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
             return
         ack(**(acked.reply or {}))
         if acked.command is not None:
-            work.submit(dispatch.run_command, acked, messenger)
+            _submit(work, dispatch.run_command, acked, messenger)
 
     for callback_id in router.keys("modal"):
         app.view(callback_id)(_modal_listener(router, messenger, work))
@@ -114,11 +116,15 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
 
     @app.event("app_home_opened")
     def home_opened(event: dict, body: dict) -> None:
-        """Runs on Bolt's listener pool (after the acknowledgement): a retry of an event already
-        handled is skipped; one that failed is forgotten, so Slack's retry is handled."""
-        event, body = _body(event), _body(body)
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            return
+        _submit(work, _home_opened, application, messenger, _body(event), _body(body))
+
+
+def _home_opened(application: Application, messenger: SlackMessenger, event: dict, body: dict) -> None:
+    """On the work pool, after the acknowledgement: a retry of an event already handled is
+    skipped; one that failed is forgotten, so Slack's retry is handled."""
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        return
+    try:
         event_id = str(body.get("event_id") or "")
         if event_id and not _claim(application, event_id, "app_home_opened"):
             log.info("event %s already handled; skipping the retry", event_id)
@@ -130,6 +136,17 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
                 with application.db.session() as session:
                     release_event(session, event_id)
             raise
+    except Exception:  # noqa: BLE001 - off the request thread: log it (Slack's retry may come)
+        log.exception("app_home_opened could not be handled")
+
+
+def _submit(work: Executor, fn: Callable[..., None], *args: Any) -> None:
+    """Hand work to the pool after the acknowledgement; a failure here (the pool shutting down)
+    must not turn the acknowledgement already given into an error response."""
+    try:
+        work.submit(fn, *args)
+    except Exception:  # noqa: BLE001
+        log.exception("could not start the work after an acknowledgement")
 
 
 def _claim(application: Application, event_id: str, event_type: str) -> bool:
@@ -153,7 +170,7 @@ def _modal_listener(router: Router, messenger: SlackMessenger, work: Executor): 
         else:
             ack()
         if result.after is not None:
-            work.submit(dispatch.run_after, ix.name, result.after)
+            _submit(work, dispatch.run_after, ix.name, result.after)
 
     on_submit.__name__ = "occ_modal_submission"
     return on_submit
@@ -164,7 +181,7 @@ def _later(work: Executor, parse: Callable[[dict], Interaction],
     """Acknowledge at once; parse, then run on the work pool."""
     def listener(ack: Ack, body: dict) -> None:
         ack()
-        work.submit(run, parse(_body(body)))
+        _submit(work, run, parse(_body(body)))
 
     listener.__name__ = "occ_after_ack"
     return listener
