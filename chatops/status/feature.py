@@ -14,6 +14,7 @@ def install(r: Router, d: Deps) -> None:
     # read when a report is made: every feature's part, in order
     svc = d.expose("status_service", StatusService(r.report_sections))
     r.command("status", summary="the support daily status now (summary, templates, playbooks, Q&A, incidents, "
-              "integrations, blockers, next actions)", answer=partial(handlers.show, svc))
+              "integrations, blockers, next actions)", answer=partial(handlers.show, svc),
+              shared=True)
     r.job("daily status", daily(d.settings.occ_daily_status_at),
           partial(handlers.post_daily, svc, d.db, d.settings.occ_support_channel))
