@@ -1,6 +1,8 @@
 """The yardstick: a minimal slack_bolt App answering /occ in its acknowledgement, on waitress with
 the bot's thread count, verifying signatures (Bolt's own verifier). Run by bench/burst_bench.py
-in its own process, like the bot; on its own:
+in its own process, like the bot. With BARE_PROCESS_BEFORE_RESPONSE=1 its listener runs on the
+request's thread, as the bot's do (by default Bolt hands it to a pool and polls every 10 ms for the
+acknowledgement). On its own:
 
     SLACK_SIGNING_SECRET=… SLACK_BOT_TOKEN=xoxb-… PORT=3001 .venv/bin/python bench/bare_bolt.py
 """
@@ -17,7 +19,8 @@ from slack_sdk import WebClient
 logging.basicConfig(level=logging.WARNING)
 
 app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"], token_verification_enabled=False,
-          client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ.get("SLACK_API_URL") or None))
+          client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ.get("SLACK_API_URL") or None),
+          process_before_response=os.environ.get("BARE_PROCESS_BEFORE_RESPONSE") == "1")
 
 
 @app.command("/occ")

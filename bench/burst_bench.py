@@ -3,10 +3,12 @@
     .venv/bin/python bench/burst_bench.py [--commands help,incidents,health,status] [-n 400] [-c 32]
 
 Starts `python app.py http` (SQLite, every integration MOCK, a loopback fake Slack; a few open
-incidents and Memory entries seeded) and bench/bare_bolt.py (a minimal Bolt App on waitress with
-the same thread count, answering in its ack). For each command, the bare app takes the burst,
-then the bot: n signed requests, c at a time over keep-alive connections, each client sending
-its next request when its previous one was acknowledged.
+incidents and Memory entries seeded) and bench/bare_bolt.py twice (a minimal Bolt App on waitress
+with the same thread count, answering in its ack: once with Bolt's defaults — the yardstick of
+the targets — and once with process_before_response=True, as the bot runs its listeners). For
+each command, the bare apps take the burst, then the bot: n signed requests, c at a time over
+keep-alive connections, each client sending its next request when its previous one was
+acknowledged.
 
 A person's answer is the acknowledgement when it carries it; when the command also posts to its
 response_url, the first such post is the answer (conservative: a follow-up after an ack that
@@ -83,11 +85,13 @@ def measure(port: int, pid: int, slack: FakeSlack, label: str, text: str, n: int
     run = burst(port, bodies, c)
     answered = answers(slack, run, prefix)
     cpu = cpu_s(pid) - cpu
+    followed = sum(1 for name, r in run.results.items() if answered[name] != r.acked_at)
     lat = [(answered[name] - r.sent_at) * 1000 for name, r in run.results.items()]
     acks = [(r.acked_at - r.sent_at) * 1000 for r in run.results.values()]
     bad = sum(1 for r in run.results.values() if r.status != 200) + (n - len(run.results))
     return {"rps": n / (max(answered.values()) - run.started), "p50": pct(lat, 50), "p99": pct(lat, 99),
             "ack_max": max(acks), "bad": bad, "over_3s": sum(1 for a in acks if a > 3000), "cpu_ms": cpu * 1000 / n,
+            "via": "ack" if not followed else f"response_url ({followed}/{n})",
             "sample": ack_text(next(iter(run.results.values())).body)[:60]}
 
 
@@ -128,33 +132,45 @@ def main() -> None:
         bot = start_bot(Path(tmp), {"SLACK_API_URL": slack.api_url, "DATABASE_URL": db_url,
                                     "OCC_HTTP_THREADS": str(args.threads)})
         bare, bare_port = start_bare(args.threads, slack.api_url)
+        tuned, tuned_port = start_bare(args.threads, slack.api_url, sync=True)
         bot_port = int(bot.url.rsplit(":", 1)[1])
+        servers = {"bare": (bare_port, bare.pid), "bare-sync": (tuned_port, tuned.pid), "bot": (bot_port, bot.proc.pid)}
         try:
-            for port, pid, label in ((bare_port, bare.pid, "bare"), (bot_port, bot.proc.pid, "bot")):
-                for text in commands:  # warm both: imports, pools, caches
+            for label, (port, pid) in servers.items():
+                for text in commands:  # warm all three: imports, pools, caches
                     measure(port, pid, slack, label, text, min(args.n, 64), args.c)
             time.sleep(1)
             idle = rss_mb(bot.proc.pid)
-            print(f"# burst: n={args.n} c={args.c} threads={args.threads}, {load()} at start", flush=True)
-            print("| command | bot answered req/s | bare req/s | ratio | answer p50 | answer p99 | ack max | "
-                  "bare p50 | bare p99 | CPU/request bot · bare | not acked | load (1 min) |")
-            print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-            peak = 0.0
+            print(f"# burst: n={args.n} c={args.c} threads={args.threads}, {load()} at start\n", flush=True)
+            print("| command | answered | bot req/s | bare req/s | ratio (target) | bot answer p50 · p99 | "
+                  "bot ack max | bare p50 · p99 | CPU/request bot · bare | not acked | load (1 min) |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|")
+            peak, rows = 0.0, []
             for text in commands:
                 base = measure(bare_port, bare.pid, slack, "bare", text, args.n, args.c)
+                sync = measure(tuned_port, tuned.pid, slack, "bare-sync", text, args.n, args.c)
                 with RssSampler(bot.proc.pid) as sampler, profiled(args.profile, bot.proc.pid, text):
                     got = measure(bot_port, bot.proc.pid, slack, "bot", text, args.n, args.c)
                 peak = max(peak, sampler.peak)
                 ratio = got["rps"] / base["rps"]
                 target = HEALTH_TARGET if text == "health" else LOCAL_READ_TARGET
                 verdict = "ok" if ratio >= target and got["p99"] < 250 and not got["bad"] else "MISSED"
-                print(f"| `{text}` | {got['rps']:.0f} | {base['rps']:.0f} | {ratio:.2f}x ({verdict}, target "
-                      f"{target}x) | {got['p50']:.1f} ms | {got['p99']:.1f} ms | {got['ack_max']:.1f} ms | "
-                      f"{base['p50']:.1f} ms | {base['p99']:.1f} ms | {got['cpu_ms']:.2f} · {base['cpu_ms']:.2f} ms | {got['bad']} | {load().split()[1]} |", flush=True)
+                print(f"| `{text}` | {got['via']} | {got['rps']:.0f} | {base['rps']:.0f} | {ratio:.2f}x ({verdict}, "
+                      f"{target}x) | {got['p50']:.1f} · {got['p99']:.1f} ms | {got['ack_max']:.1f} ms | "
+                      f"{base['p50']:.1f} · {base['p99']:.1f} ms | {got['cpu_ms']:.2f} · {base['cpu_ms']:.2f} ms | "
+                      f"{got['bad']} | {load().split()[1]} |", flush=True)
+                rows.append((text, got, sync))
+            print("\nThe same bursts against the bare app with process_before_response=True (its listener on the "
+                  "request's thread, as the bot's):\n")
+            print("| command | bot req/s | bare-sync req/s | ratio | bare-sync p50 · p99 | CPU/request bot · bare-sync |")
+            print("|---|---|---|---|---|---|")
+            for text, got, sync in rows:
+                print(f"| `{text}` | {got['rps']:.0f} | {sync['rps']:.0f} | {got['rps'] / sync['rps']:.2f}x | "
+                      f"{sync['p50']:.1f} · {sync['p99']:.1f} ms | {got['cpu_ms']:.2f} · {sync['cpu_ms']:.2f} ms |")
             print(f"\nbot VmRSS: idle {idle:.0f} MB, peak under the bursts {peak:.0f} MB "
-                  f"(bare app now {rss_mb(bare.pid):.0f} MB); target < 150 MB", flush=True)
+                  f"(bare app {rss_mb(bare.pid):.0f} MB); target < 150 MB. {load()} at the end", flush=True)
         finally:
-            for proc in (bot.proc, bare):
+            for proc in (bot.proc, bare, tuned):
                 proc.terminate()
                 proc.wait(timeout=10)
             slack.close()

@@ -167,11 +167,13 @@ def wait_healthy(url: str, proc: subprocess.Popen, what: str, timeout: float = 3
     raise SystemExit(f"{what} did not start")
 
 
-def start_bare(threads: int, api_url: str) -> tuple[subprocess.Popen, int]:
-    """bench/bare_bolt.py in its own process, like the bot: a minimal Bolt App on waitress."""
+def start_bare(threads: int, api_url: str, *, sync: bool = False) -> tuple[subprocess.Popen, int]:
+    """bench/bare_bolt.py in its own process, like the bot: a minimal Bolt App on waitress
+    (`sync`: with process_before_response, as the bot's listeners run)."""
     port = free_port()
     env = {**os.environ, "PORT": str(port), "OCC_HTTP_THREADS": str(threads), "SLACK_API_URL": api_url,
-           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET}
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+           "BARE_PROCESS_BEFORE_RESPONSE": "1" if sync else "0"}
     proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_bolt.py")], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     wait_healthy(f"http://127.0.0.1:{port}/healthz", proc, "the bare Bolt app")

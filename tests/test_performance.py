@@ -162,3 +162,19 @@ def _submission(title: str, *, view_id: str, user: str = "U900") -> str:
                "view": {"id": view_id, "type": "modal", "callback_id": "incident_new", "private_metadata": "{}",
                         "state": {"values": values}, "hash": "h"}}
     return urlencode({"payload": json.dumps(payload)})
+
+
+def test_latest_probe_results_by_key_match_the_grouped_query(db):
+    from datetime import datetime, timedelta, timezone
+
+    from chatops.health.store import add_probe_results, latest_probe_results
+
+    now = datetime.now(timezone.utc)
+    with db.session() as s:
+        add_probe_results(s, [ProbeResult(integration=key, checked_at=now - timedelta(minutes=m), state=state, ok=True)
+                              for m, state in ((3, "DOWN"), (2, "OK"), (1, "DEGRADED"))
+                              for key in ("chatwoot", "shopify")])
+    with db.session() as s:
+        grouped = {r.integration: (r.id, r.state) for r in latest_probe_results(s)}
+        by_key = {r.integration: (r.id, r.state) for r in latest_probe_results(s, ["chatwoot", "shopify", "ga"])}
+    assert by_key == grouped and by_key["chatwoot"][1] == "DEGRADED", "the newest of each; none for a key never probed"

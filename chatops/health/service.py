@@ -176,11 +176,12 @@ class HealthService:
 
     def latest(self) -> HealthReport | None:
         """The newest stored result of each integration, without calling anything."""
+        monitored = self.integrations.monitored()
         with self.db.session() as session:
-            rows = latest_probe_results(session)
+            rows = latest_probe_results(session, [i.key for i in monitored])
         if not rows:
             return None
-        order = {i.key: n for n, i in enumerate(self.integrations.monitored())}
+        order = {i.key: n for n, i in enumerate(monitored)}
         items = sorted((from_row(r, self.integrations) for r in rows), key=lambda i: order.get(i.key, 99))
         return self.report(items)
 
