@@ -6,7 +6,9 @@ PostgreSQL.
 Fills the real tables (migrated by the project's own migrations) with Q&A-like rows: incidents
 (a few dozen open, the rest resolved, each with a timeline entry) and Memory `ops` entries whose
 text is a question and its answer drawn from a support vocabulary (word frequencies follow
-Zipf's law, so some words are in a fifth of the rows and most are rare). Then, at each size, times
+Zipf's law, so the commonest is in a quarter of the rows and most are rare), 48 a day going back
+from now, so that at every size the same 336 incidents fall in a 7-day window and only the table
+grows. Then, at each size, times
 what the acknowledgement runs, through the project's own functions on the bounded request path:
 
 - `incidents`: IncidentService.open_incidents() (the `/occ incidents` query)
@@ -77,8 +79,10 @@ def fill(db, start: int, stop: int, rng: random.Random, vocab: tuple[list[str], 
         high = min(stop, low + batch)
         incidents, events, entries = [], [], []
         for n in range(low + 1, high + 1):
-            detected = now - timedelta(minutes=(stop - n) * 30)  # 48 a day: 100k go back 5.7 years
-            is_open = n % 2000 == 0 or n > stop - 20  # a few dozen open at any size
+            # 48 a day, row n going back n half-hours from now (100k reach 5.7 years back): whatever the
+            # size, the same rows fall in a 7-day window (336) or today, so only the table size grows
+            detected = now - timedelta(minutes=n * 30)
+            is_open = n % 2000 == 0 or n <= 20  # a few dozen open at any size
             incidents.append(dict(
                 id=n, number=n, title=f"Checkout errors on {rng.choice(['Shopify', 'Chatwoot', 'GA'])} ({n})",
                 severity=f"SEV{rng.randint(1, 4)}", integration=rng.choice(["shopify", "chatwoot", "ga"]),
