@@ -21,7 +21,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# docs/performance.md: about 5 minutes; run it when `uptime` shows the machine quiet
+# docs/performance.md: about 2 minutes; run it when `uptime` shows the machine quiet
 bench: $(STAMP)
 	@uptime
 	$(BIN)/python bench/burst_bench.py

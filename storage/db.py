@@ -58,7 +58,7 @@ def _flushed(session: Session, _context: object) -> None:
 def _executed(state: ORMExecuteState) -> None:
     statement = state.statement
     if state.is_insert or state.is_update or state.is_delete or (
-            isinstance(statement, TextClause) and not statement.text.lstrip()[:6].upper() == "SELECT"):
+            isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() != "SELECT"):
         state.session.info["occ_wrote"] = True
 
 
