@@ -12,7 +12,8 @@ acknowledged.
 
 A person's answer is the acknowledgement when it carries it; when the command also posts to its
 response_url, the first such post is the answer (conservative: a follow-up after an ack that
-already answered counts against the bot). Reported per command: answered req/s (n / time from the
+already answered counts against the bot; follow-ups are awaited until none has come for 2 s).
+Reported per command: answered req/s (n / time from the
 first request to the last answer), answer p50/p99, ack max, non-200 acks, and the ratio of
 answered req/s to the bare app's. Then the bot's resident memory (VmRSS) idle and its peak under
 the bursts. Targets (local reads): every request acknowledged, answer p99 < 250 ms, >= 0.8x the
@@ -63,16 +64,19 @@ def seed(db_url: str) -> None:
     db.dispose()
 
 
-def answers(slack: FakeSlack, run: Burst, prefix: str, quiet_s: float = 1.0, timeout_s: float = 60) -> dict[str, float]:
-    """Each request's answer time: its first response_url post, else its acknowledgement."""
-    last_ack = max(r.acked_at for r in run.results.values())
+def answers(slack: FakeSlack, run: Burst, prefix: str, quiet_s: float, timeout_s: float = 60) -> dict[str, float]:
+    """Each request's answer time: its first response_url post, else its acknowledgement. Follow-ups
+    are awaited until every request has one, or none has come for `quiet_s` (after the last
+    acknowledgement, or after the last follow-up), or `timeout_s`."""
+    last = max(r.acked_at for r in run.results.values())
     follow: dict[str, float] = {}
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for call in slack.calls_to(f"/respond/{prefix}"):
             name = call.path.rsplit("/", 1)[-1]
             follow[name] = min(follow.get(name, call.at), call.at)
-        if len(follow) >= len(run.results) or (not follow and time.monotonic() > last_ack + quiet_s):
+            last = max(last, call.at)
+        if len(follow) >= len(run.results) or time.monotonic() > last + quiet_s:
             break
         time.sleep(0.05)
     return {name: follow.get(name, r.acked_at) for name, r in run.results.items()}
@@ -83,7 +87,7 @@ def measure(port: int, pid: int, slack: FakeSlack, label: str, text: str, n: int
     bodies = [(f"{prefix}{i}", command_body(text, slack.response_url(f"{prefix}{i}"))) for i in range(n)]
     cpu = cpu_s(pid)
     run = burst(port, bodies, c)
-    answered = answers(slack, run, prefix)
+    answered = answers(slack, run, prefix, quiet_s=0.0 if label.startswith("bare") else 2.0)  # bare: ack only
     cpu = cpu_s(pid) - cpu
     followed = sum(1 for name, r in run.results.items() if answered[name] != r.acked_at)
     lat = [(answered[name] - r.sent_at) * 1000 for name, r in run.results.items()]
