@@ -21,8 +21,15 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# docs/performance.md: about 2 minutes; run it when `uptime` shows the machine quiet
 bench: $(STAMP)
-	$(BIN)/python bench/health_bench.py
+	@uptime
+	$(BIN)/python bench/burst_bench.py
+	$(BIN)/python bench/health_bench.py 200 20
+	$(BIN)/python bench/health_bench.py 80 80 hang
+	$(BIN)/python bench/storage_bench.py
+	$(BIN)/python bench/outbox_bench.py
+	@uptime
 
 # Mutation testing of the pure rule modules against their own unit tests (not part of `make test`
 # or CI; one worker process). ARGS="sla damping" runs some of them.

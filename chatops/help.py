@@ -8,6 +8,6 @@ from chatops.core import Deps, Interaction, Router
 
 
 def install(r: Router, d: Deps) -> None:
-    r.command("help", summary="this list", answer=lambda ix: help_message(r.synopses()))
+    r.command("help", summary="this list", answer=lambda ix: help_message(r.synopses()), shared=True)
     r.on_unknown(lambda ix: help_message(r.synopses(), unknown=ix.text or None))
     r.home_section("commands", lambda user_id: commands_section(r.synopses()), order=90)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextvars
 import fcntl
+import itertools
 import logging
 import os
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,38 @@ def request_path() -> Iterator[None]:
         yield
     finally:
         _on_request_path.reset(token)
+
+
+class _Session(Session):
+    """A session that notes whether it wrote anything (see writes())."""
+
+
+@event.listens_for(_Session, "after_flush")
+def _flushed(session: Session, _context: object) -> None:
+    session.info["occ_wrote"] = True
+
+
+@event.listens_for(_Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    statement = state.statement
+    if state.is_insert or state.is_update or state.is_delete or (
+            isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() != "SELECT"):
+        state.session.info["occ_wrote"] = True
+
+
+_write_counter = itertools.count(1)
+_writes = 0
+
+
+def writes() -> int:
+    """How many units of work of this process have committed a write so far (any database). An
+    answer read while this number stayed the same has missed no write made by this process."""
+    return _writes
+
+
+def _wrote() -> None:
+    global _writes
+    _writes = next(_write_counter)
 
 
 def make_engine(url: str, *, wait_s: float = BACKGROUND_WAIT_S, pool_size: int = 10) -> Engine:
@@ -186,13 +221,16 @@ class Database:
         """One unit of work, committed at the end. `bounded` (by default: inside request_path()):
         a lock is not waited out; sqlalchemy's OperationalError is raised instead."""
         engine = self.request_engine if (_on_request_path.get() if bounded is None else bounded) else self.engine
-        with Session(engine, expire_on_commit=False) as session:
+        with _Session(engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+            finally:
+                if session.info.pop("occ_wrote", False):
+                    _wrote()  # after the commit (or the rollback): a later read sees it
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -11,6 +11,10 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 MAX_WORDS = 16
+# Ranking reads every candidate: a word in a quarter of 100,000 rows made a search cost 40-75 ms.
+# The best matches are taken from the CANDIDATES most recent rows matching every word (all of them,
+# the same answer as before, whenever fewer match): a bounded read, ~2 ms at any size.
+CANDIDATES = 1000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -70,20 +74,23 @@ def drop_statements(spec: SearchSpec, dialect: str) -> list[str]:
 
 
 def search_ids(session: Session, spec: SearchSpec, query: str, *, limit: int = 50,
-               where: str = "", params: dict[str, Any] | None = None) -> list[int]:
-    """Ids of the rows matching every word, best match first. `where` is an extra SQL condition
-    on the table (aliased `t`) written by the caller, with its own bound `params`."""
+               where: str = "", params: dict[str, Any] | None = None, candidates: int = CANDIDATES) -> list[int]:
+    """Ids of the rows matching every word, best match first (among the `candidates` most recent
+    matches). `where` is an extra SQL condition on the table (aliased `t`) written by the caller,
+    with its own bound `params`."""
     if not words(query):
         return []
-    bound: dict[str, Any] = {"limit": limit, **(params or {})}
+    bound: dict[str, Any] = {"limit": limit, "candidates": max(limit, candidates), **(params or {})}
     extra = f" AND ({where})" if where else ""
     if session.get_bind().dialect.name == "sqlite":
         bound["q"] = sqlite_match(query)
-        sql = (f"SELECT t.id FROM {spec.fts} JOIN {spec.table} t ON t.id = {spec.fts}.rowid "
-               f"WHERE {spec.fts} MATCH :q{extra} ORDER BY bm25({spec.fts}), t.id DESC LIMIT :limit")
+        sql = (f"SELECT id FROM (SELECT t.id AS id, bm25({spec.fts}) AS score FROM {spec.fts} "
+               f"JOIN {spec.table} t ON t.id = {spec.fts}.rowid WHERE {spec.fts} MATCH :q{extra} "
+               f"ORDER BY {spec.fts}.rowid DESC LIMIT :candidates) ORDER BY score, id DESC LIMIT :limit")
     else:
         bound["q"] = " ".join(words(query))
-        sql = (f"SELECT t.id FROM {spec.table} t, plainto_tsquery('english', :q) query "
-               f"WHERE t.search_vector @@ query{extra} "
-               f"ORDER BY ts_rank(t.search_vector, query) DESC, t.id DESC LIMIT :limit")
+        sql = (f"SELECT c.id FROM (SELECT t.id, t.search_vector FROM {spec.table} t "
+               f"WHERE t.search_vector @@ plainto_tsquery('english', :q){extra} "
+               f"ORDER BY t.id DESC LIMIT :candidates) c "
+               f"ORDER BY ts_rank(c.search_vector, plainto_tsquery('english', :q)) DESC, c.id DESC LIMIT :limit")
     return [int(row[0]) for row in session.execute(text(sql), bound).all()]

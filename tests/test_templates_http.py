@@ -198,8 +198,13 @@ def test_drift_in_chatwoot_becomes_a_version_and_a_memory_entry(bot_factory, sla
 
     [entry] = wait_until(drifted, 10, "the drift")
     assert entry.external_ref == "chatwoot:canned:1" and "~~shortly~~ *tomorrow*" in entry.payload["diff"]
+    reads = len([c for c in integrations.chatwoot.calls_to(CANNED) if c.method == "GET"])
     listed = dump(bot.command("templates", slack.response_url("l")).json())
     assert "order_status" in listed and "v2 was changed in Chatwoot by hand" in listed
+    # the sync after that acknowledgement reads Chatwoot first: change it only after that read
+    wait_until(lambda: len([c for c in integrations.chatwoot.calls_to(CANNED) if c.method == "GET"]) > reads, 10,
+               "the sync after /occ templates")
+    time.sleep(0.2)
     # changed again by hand: `/occ templates` answers from storage, then syncs and says what changed
     integrations.canned.by_code("ack_delay")["content"] = "Hi {{name}}, a third wording."
     bot.command("templates", slack.response_url("l2"))

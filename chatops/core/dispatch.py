@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Callable
 
 from sqlalchemy.exc import OperationalError
@@ -49,7 +50,10 @@ def acknowledge_command(router: Router, ix: Interaction) -> Acked:
     if command.answer is not None:
         try:
             with request_path():
-                reply = command.answer(ix)
+                if command.shared:
+                    reply = router.answers.answer((command.name, args), partial(command.answer, ix))
+                else:
+                    reply = command.answer(ix)
         except OperationalError:
             log.warning("/occ %s: the database was busy before the acknowledgement", command.name)
             if command.run is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from .interaction import Interaction
+from .shared import SharedAnswers
 
 Reply = dict[str, Any]  # a message payload (Block Kit), already escaped where people wrote it
 MAX_NAME_WORDS = 3  # the longest subcommand name, in words: matching never looks further
@@ -81,6 +82,7 @@ class Command:
     accepts: Callable[[str], bool] | None = None  # whether the words after the name fit; else a shorter name
     requires: Role = Role.ANYONE
     what: str = ""  # for a refusal: "publish templates"
+    shared: bool = False  # `answer` reads only the words typed and stored data: a burst shares it (core.shared)
 
     @property
     def synopsis(self) -> str:
@@ -156,11 +158,14 @@ class Router:
         self.jobs: list[Job] = []
         self.delivered: list[Delivered] = []
         self.unknown: Callable[[Interaction], Reply] | None = None
+        self.answers = SharedAnswers()
 
     # --- registration ------------------------------------------------------------------
     def command(self, name: str, *, summary: str, usage: str = "", answer: Callable[[Interaction], Reply | None]
                 | None = None, run: Callable[[Ctx], None] | None = None, accepts: Callable[[str], bool] | None = None,
-                requires: Role = Role.ANYONE, what: str = "") -> Command:
+                requires: Role = Role.ANYONE, what: str = "", shared: bool = False) -> Command:
+        """`shared`: the answer is a read that depends only on the words after the name and on stored
+        data (never on who asks, never writes), so a burst of the same question shares one answer."""
         key = " ".join(name.lower().split())
         if not key or len(key.split()) > MAX_NAME_WORDS:
             raise ValueError(f"subcommand name {name!r} must have 1 to {MAX_NAME_WORDS} words")
@@ -168,7 +173,7 @@ class Router:
             raise ValueError(f"subcommand {key!r} registered twice")
         if answer is None and run is None:
             raise ValueError(f"subcommand {key!r} answers nothing")
-        self.commands[key] = Command(key, summary, usage, answer, run, accepts, requires, what)
+        self.commands[key] = Command(key, summary, usage, answer, run, accepts, requires, what, shared)
         return self.commands[key]
 
     def _handler(self, kind: str, key: str, run: Callable[[Ctx], Any], requires: Role, what: str) -> Handler:

@@ -13,6 +13,7 @@ class ProbeResult(SQLModel, table=True):
     """One probe of one integration: what it answered, how fast, and in which state it left it."""
 
     __tablename__ = "probe_result"
+    __table_args__ = (Index("ix_probe_result_integration_id", "integration", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     integration: str = Field(max_length=32, index=True)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 WINDOW_AGE = timedelta(minutes=15)
 BURST = 5  # /occ health requests within one second that switch answers to stored results
+MOCK_REUSE_S = 1.0  # an all-MOCK report (nothing is called: it cannot change) is made at most this often
 
 
 class HealthService:
@@ -38,6 +39,8 @@ class HealthService:
         self._flight: Future | None = None
         self._recent: deque[float] = deque()
         self._flight_lock = Lock()
+        self._mock_lock = Lock()
+        self._mock_report: tuple[float, HealthReport] | None = None
         self.slow_ms = {
             "chatwoot": settings.occ_chatwoot_slow_ms,
             "shopify": settings.occ_shopify_slow_ms,
@@ -105,7 +108,7 @@ class HealthService:
         integration is MOCK (their probes call nothing), or under a burst (BURST requests within a
         second) while the monitor's stored results are fresh. None: probe after the acknowledgement."""
         if all(i.mock for i in self.integrations.monitored()):
-            return self.report(self.probe_and_record())
+            return self._mock_answer()
         now_mono = time.monotonic()
         with self._flight_lock:
             self._recent.append(now_mono)
@@ -120,6 +123,18 @@ class HealthService:
             ):
                 return latest
         return None
+
+    def _mock_answer(self) -> HealthReport:
+        """Every integration MOCK: probe (nothing is called) and record at most once a second; a
+        burst shares that report (its states cannot differ) instead of writing a row per request."""
+        with self._mock_lock:
+            kept = self._mock_report
+            if kept is not None and time.monotonic() - kept[0] <= MOCK_REUSE_S:
+                return kept[1]
+            started = time.monotonic()
+            report = self.report(self.probe_and_record())
+            self._mock_report = (started, report)
+            return report
 
     def check_now(self) -> HealthReport:
         """Probe live (the truth now); requests that arrive while one is probing share its answer."""
@@ -161,11 +176,12 @@ class HealthService:
 
     def latest(self) -> HealthReport | None:
         """The newest stored result of each integration, without calling anything."""
+        monitored = self.integrations.monitored()
         with self.db.session() as session:
-            rows = latest_probe_results(session)
+            rows = latest_probe_results(session, [i.key for i in monitored])
         if not rows:
             return None
-        order = {i.key: n for n, i in enumerate(self.integrations.monitored())}
+        order = {i.key: n for n, i in enumerate(monitored)}
         items = sorted((from_row(r, self.integrations) for r in rows), key=lambda i: order.get(i.key, 99))
         return self.report(items)
 

@@ -32,7 +32,8 @@ def install(r: Router, d: Deps) -> None:
         ("stats", "[7d|30d]", "incidents by severity, time to acknowledge and to resolve (median, p90)", h.stats),
     ):
         r.command(name, usage=usage, summary=summary, answer=partial(answer, svc),
-                  accepts=h.starts_with_ref if name.startswith("incident ") else None)
+                  accepts=h.starts_with_ref if name.startswith("incident ") else None,
+                  shared=name in ("incidents", "incident show", "stats"))  # reads: a burst shares them
     r.modal(views.NEW_INCIDENT, partial(h.submit_new, svc, episode))
     r.modal(views.STATUS_VIEW, partial(h.submit_status, svc))
     r.modal(views.NOTE_VIEW, partial(h.submit_note, svc))

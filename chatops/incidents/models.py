@@ -22,9 +22,9 @@ class Incident(SQLModel, table=True):
     status: str = Field(default="investigating", max_length=16, index=True)
     detected_at: datetime = UTCField(nullable=False, index=True)
     created_at: datetime = UTCField(nullable=False)
-    acknowledged_at: datetime | None = UTCField()
+    acknowledged_at: datetime | None = UTCField(index=True)
     acknowledged_by: str | None = Field(default=None, max_length=64)
-    resolved_at: datetime | None = UTCField()
+    resolved_at: datetime | None = UTCField(index=True)
     resolved_by: str | None = Field(default=None, max_length=64)
     resolution_note: str | None = Field(default=None, max_length=3000)
     alert_episode_id: int | None = None

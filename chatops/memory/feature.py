@@ -10,6 +10,6 @@ from . import handlers
 
 def install(r: Router, d: Deps) -> None:
     r.command("memory", usage="[ops|build] [words]", summary="recent Memory decision-log entries, or search them",
-              answer=partial(handlers.show, d.db))
+              answer=partial(handlers.show, d.db), shared=True)
     r.command("memory log", usage="<text>", summary="add a decision to Memory ops (you are the actor)",
               answer=partial(handlers.add, d.db))

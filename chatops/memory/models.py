@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCField
@@ -11,6 +11,7 @@ from storage.types import UTCField
 
 class MemoryEntry(SQLModel, table=True):
     __tablename__ = "memory_entry"
+    __table_args__ = (Index("ix_memory_entry_scope_created_at", "scope", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     scope: str = Field(max_length=16, index=True)  # ops | build

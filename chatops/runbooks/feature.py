@@ -21,7 +21,7 @@ def install(r: Router, d: Deps) -> None:
         raise ConfigError(f"runbook {exc}") from None
     svc = d.expose("runbooks", RunbookService(d.db, books))
     r.command("runbook", usage="[type or words]", summary="escalation runbooks: the list, or one with its SOPs and "
-              "L1/L2/L3 ladder", answer=partial(handlers.show, svc))
+              "L1/L2/L3 ladder", answer=partial(handlers.show, svc), shared=True)
     r.command("runbook verify", usage="<id>", summary="stamp a runbook as verified (managers)",
               answer=partial(handlers.verify, svc), requires=Role.MANAGER, what="verify runbooks (they are policy)")
     r.action(views.SHOW, partial(handlers.button, svc))

@@ -2,8 +2,10 @@
 is local (one workspace, one bot token), so no auth.test sits on the request path. The HTTP
 transport verifies request signatures itself on the raw bytes, so Bolt's verifier is off.
 
-Each listener acknowledges first; the work after the acknowledgement runs on a separate pool, so
-a burst of slow work never keeps later requests from being acknowledged."""
+Each listener acknowledges first and hands the work after the acknowledgement to a separate pool,
+so a burst of slow work never keeps later requests from being acknowledged. Listeners run on the
+request's own thread (process_before_response): the acknowledgement is returned as soon as the
+listener returns, with no hand-off to another thread and no polling for it (docs/performance.md)."""
 from __future__ import annotations
 
 import logging
@@ -40,7 +42,7 @@ def build_bolt_app(application: Application) -> tuple[App, SlackMessenger]:
         client=make_web_client(settings.api_url, None),
         authorize=authorize,
         request_verification_enabled=False,  # chatops.transports.http verifies every request first
-        process_before_response=False,
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="occ-listener"),
         ignoring_self_events_enabled=False,
         logger=bolt_logger,
@@ -94,7 +96,7 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
             return
         ack(**_ack_args(acked.reply))
         if acked.command is not None:
-            work.submit(dispatch.run_command, acked, messenger)
+            _submit(work, dispatch.run_command, acked, messenger)
 
     for callback_id in router.keys("modal"):
         app.view(callback_id)(_modal_listener(router, messenger, work))
@@ -113,9 +115,8 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
                                          lambda ix: dispatch.run_handler(router, "shortcut", ix, messenger)))
 
     def publish_home(event_id: str, user_id: str) -> None:
-        """On the work pool, never on Bolt's listener threads (they acknowledge everything else):
-        a retry of an event already handled is skipped; one that failed is forgotten, so Slack's
-        retry is handled."""
+        """On the work pool, never on the request's thread (it acknowledges): a retry of an event
+        already handled is skipped; one that failed is forgotten, so Slack's retry is handled."""
         if event_id and not _claim(application, event_id, "app_home_opened"):
             log.info("event %s already handled; skipping the retry", event_id)
             return
@@ -134,7 +135,7 @@ def register(app: App, application: Application, messenger: SlackMessenger, work
     def home_opened(event: dict, body: dict) -> None:
         event, body = _body(event), _body(body)
         if event.get("tab", "home") == "home" and event.get("user"):
-            work.submit(publish_home, str(body.get("event_id") or ""), str(event["user"]))
+            _submit(work, publish_home, str(body.get("event_id") or ""), str(event["user"]))
 
 
 ACK_KEYS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_media", "response_type")
@@ -143,6 +144,15 @@ ACK_KEYS = ("text", "blocks", "attachments", "unfurl_links", "unfurl_media", "re
 def _ack_args(reply: dict[str, Any] | None) -> dict[str, Any]:
     """What a slash command's acknowledgement can carry (Bolt's Ack takes no other keys)."""
     return {k: v for k, v in (reply or {}).items() if k in ACK_KEYS}
+
+
+def _submit(work: Executor, fn: Callable[..., None], *args: Any) -> None:
+    """Hand work to the pool after the acknowledgement; a failure here (the pool shutting down)
+    must not turn the acknowledgement already given into an error response."""
+    try:
+        work.submit(fn, *args)
+    except Exception:  # noqa: BLE001
+        log.exception("could not start the work after an acknowledgement")
 
 
 def _claim(application: Application, event_id: str, event_type: str) -> bool:
@@ -166,7 +176,7 @@ def _modal_listener(router: Router, messenger: SlackMessenger, work: Executor): 
         else:
             ack()
         if result.after is not None:
-            work.submit(dispatch.run_after, ix.name, result.after)
+            _submit(work, dispatch.run_after, ix.name, result.after)
 
     on_submit.__name__ = "occ_modal_submission"
     return on_submit
@@ -177,7 +187,7 @@ def _later(work: Executor, parse: Callable[[dict], Interaction],
     """Acknowledge at once; parse, then run on the work pool."""
     def listener(ack: Ack, body: dict) -> None:
         ack()
-        work.submit(run, parse(_body(body)))
+        _submit(work, run, parse(_body(body)))
 
     listener.__name__ = "occ_after_ack"
     return listener

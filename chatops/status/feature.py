@@ -14,7 +14,7 @@ def install(r: Router, d: Deps) -> None:
     # read when a report is made: every feature's part, in order
     svc = d.expose("status_service", StatusService(r.report_sections))
     r.command("status", summary="the support daily status now (summary, templates, playbooks, Q&A, incidents, "
-              "integrations, blockers, next actions)", answer=partial(handlers.show, svc))
+              "integrations, blockers, next actions)", answer=partial(handlers.show, svc), shared=True)
     r.command("status md", summary="the daily status as a markdown file (uploaded here), for the status repository",
               answer=partial(handlers.uploading, "markdown file"), run=partial(handlers.upload_markdown, svc))
     r.command("status weekly", summary="the week: SLA adherence, escalations, incidents by severity, and a chart",

@@ -27,7 +27,8 @@ def install(r: Router, d: Deps) -> None:
     allowed = parse_placeholders(d.settings.occ_template_placeholders)
 
     r.command("templates", summary="reply templates: version, last review, state (approved, due…)",
-              answer=partial(h.show, svc), run=partial(h.sync_after_list, svc, sync) if live else None)
+              answer=partial(h.show, svc), run=partial(h.sync_after_list, svc, sync) if live else None,
+              shared=True)
     r.command("template review", usage="<id>", summary="review a template: preview, body, decision, grades, note",
               run=partial(h.open_review, svc))
     r.command("template publish", usage="<id> [version]", summary="push an approved version to Chatwoot (managers)",
