@@ -314,3 +314,13 @@ def bot_factory(tmp_path: Path) -> Iterator[Any]:
                 bot.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 bot.proc.kill()
+
+
+@pytest.fixture
+def tokyo(monkeypatch):
+    """The machine's own zone is not UTC."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -2,7 +2,6 @@
 at it and one just before."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -62,16 +61,6 @@ def test_the_latest_daily_time_ignores_seconds():
 def test_a_daily_time_in_a_zone_is_that_zones_clock():
     assert daily("09:00", "Europe/Berlin") == Daily("09:00", "Europe/Berlin")
     assert Daily("09:00", "Europe/Berlin").latest(T0) == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def tokyo(monkeypatch):
-    """The machine's own zone is not UTC."""
-    monkeypatch.setenv("TZ", "Asia/Tokyo")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_a_daily_time_comes_back_in_utc_whatever_the_machines_zone(tokyo):

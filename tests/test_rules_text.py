@@ -3,7 +3,6 @@ the invariants as properties — typed text never pings, splitting never loses a
 limit."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -153,16 +152,6 @@ def test_a_message_holds_a_3000_character_fallback_and_50_blocks():
     assert message("m" * 3001)["text"] == "m" * 2999 + "…"
     assert message("plain") == {"text": "plain"}
     assert message("plain", []) == {"text": "plain"}
-
-
-@pytest.fixture
-def tokyo(monkeypatch):
-    """The machine's own zone is not UTC."""
-    monkeypatch.setenv("TZ", "Asia/Tokyo")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_times_are_shown_in_utc_whatever_the_machines_zone(tokyo):
